@@ -1,0 +1,110 @@
+
+/*
+ * ngx_http_sfu_module: shared types of the control plane.
+ *
+ * The module is split by concept; each file owns one:
+ *   ngx_http_sfu_module.c    directives, configuration, process init, routing
+ *   ngx_http_sfu_json.c      JSON request bodies and JSON/error responses
+ *   ngx_http_sfu_pg.c        non-blocking libpq pool on nginx's event loop
+ *   ngx_http_sfu_schema.c    versioned PostgreSQL schema, applied at start
+ *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop, rate limits
+ *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
+ *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
+ *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
+ *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
+ *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
+ */
+
+#ifndef _NGX_HTTP_SFU_MODULE_H_INCLUDED_
+#define _NGX_HTTP_SFU_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <jansson.h>
+
+
+#define NGX_HTTP_SFU_VERSION  "0.1.0"
+
+
+typedef enum {
+    NGX_HTTP_SFU_FAIL_OPEN = 0,
+    NGX_HTTP_SFU_FAIL_CLOSED
+} ngx_http_sfu_fail_mode_e;
+
+
+typedef struct {
+    ngx_str_t                  key;
+    ngx_str_t                  name;
+} ngx_http_sfu_api_key_t;
+
+
+typedef struct {
+    ngx_uint_t                 count;     /* requests allowed ... */
+    time_t                     window;    /* ... per this many seconds */
+} ngx_http_sfu_rate_t;
+
+
+typedef struct {
+    /* PostgreSQL */
+    ngx_str_t                  pg_conninfo;
+    ngx_uint_t                 pg_pool_size;
+    ngx_msec_t                 pg_timeout;
+
+    /* Redis: IP address or unix socket, never a host name */
+    ngx_str_t                  redis_addr;
+    ngx_msec_t                 redis_timeout;
+    ngx_uint_t                 redis_fail_mode;
+
+    /* API keys (ngx_http_sfu_api_key_t) */
+    ngx_array_t               *api_keys;
+
+    /* join tokens */
+    ngx_str_t                  jwt_secret;
+    time_t                     token_ttl;
+
+    /* TURN */
+    ngx_str_t                  turn_secret;
+    ngx_str_t                  turn_realm;
+    time_t                     turn_ttl;
+    ngx_array_t               *turn_uris;        /* ngx_str_t */
+    ngx_array_t               *stun_uris;        /* ngx_str_t */
+    ngx_msec_t                 turn_secret_refresh;
+
+    /* rate limits */
+    ngx_http_sfu_rate_t        create_rate;
+    ngx_http_sfu_rate_t        join_rate;
+
+    /* public URLs handed to clients */
+    ngx_str_t                  public_url;       /* https://host:port */
+    ngx_str_t                  signaling_path;   /* /ws */
+
+    ngx_uint_t                 password_iterations;
+    size_t                     max_body_size;
+
+    /* SFU workers: unix socket paths (ngx_str_t) */
+    ngx_array_t               *workers;
+
+    ngx_shm_zone_t            *shm_zone;
+} ngx_http_sfu_main_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_SFU_HANDLER_NONE = 0,
+    NGX_HTTP_SFU_HANDLER_API,
+    NGX_HTTP_SFU_HANDLER_HEALTH,
+    NGX_HTTP_SFU_HANDLER_METRICS
+} ngx_http_sfu_handler_e;
+
+
+typedef struct {
+    ngx_uint_t                 handler;
+} ngx_http_sfu_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_sfu_module;
+
+
+#endif /* _NGX_HTTP_SFU_MODULE_H_INCLUDED_ */
