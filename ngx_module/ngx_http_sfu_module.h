@@ -104,6 +104,15 @@ typedef struct {
 } ngx_http_sfu_loc_conf_t;
 
 
+/* Per-request state of every request a sfu_* handler serves. */
+typedef struct {
+    ngx_str_t                  endpoint;   /* metrics label: "rooms.create" */
+    json_t                    *body;       /* parsed request body, or NULL */
+    ngx_str_t                  api_key;    /* name of the API key used */
+    void                      *data;       /* the handler's own state */
+} ngx_http_sfu_ctx_t;
+
+
 extern ngx_module_t  ngx_http_sfu_module;
 
 
