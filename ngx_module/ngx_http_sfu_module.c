@@ -5,6 +5,7 @@
  */
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_redis.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -19,6 +20,8 @@ static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
+static void ngx_http_sfu_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_sfu_fail_modes[] = {
@@ -231,10 +234,10 @@ ngx_module_t  ngx_http_sfu_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_sfu_init_process,             /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_sfu_exit_process,             /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -313,6 +316,10 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     if (smcf->pg_pool_size == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"sfu_postgres_pool\" must be at least 1");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -488,4 +495,18 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
     default:
         return NGX_HTTP_NOT_FOUND;
     }
+}
+
+
+static ngx_int_t
+ngx_http_sfu_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_sfu_redis_init_process(cycle);
+}
+
+
+static void
+ngx_http_sfu_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_sfu_redis_exit_process(cycle);
 }
