@@ -6,6 +6,7 @@
 
 #include "ngx_http_sfu_module.h"
 #include "ngx_http_sfu_redis.h"
+#include "ngx_http_sfu_metrics.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -20,6 +21,7 @@ static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sfu_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
 static void ngx_http_sfu_exit_process(ngx_cycle_t *cycle);
 
@@ -214,7 +216,7 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
 static ngx_http_module_t  ngx_http_sfu_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_sfu_postconfiguration,        /* postconfiguration */
 
     ngx_http_sfu_create_main_conf,         /* create main configuration */
     ngx_http_sfu_init_main_conf,           /* init main configuration */
@@ -492,9 +494,26 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
 
     switch (slcf->handler) {
 
+    case NGX_HTTP_SFU_HANDLER_HEALTH:
+        return ngx_http_sfu_health_handler(r);
+
+    case NGX_HTTP_SFU_HANDLER_METRICS:
+        return ngx_http_sfu_metrics_handler(r);
+
     default:
         return NGX_HTTP_NOT_FOUND;
     }
+}
+
+
+static ngx_int_t
+ngx_http_sfu_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_sfu_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+
+    return ngx_http_sfu_metrics_conf(cf, smcf);
 }
 
 
