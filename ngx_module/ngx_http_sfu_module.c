@@ -7,6 +7,9 @@
 #include "ngx_http_sfu_module.h"
 #include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_password.h"
+#include "ngx_http_sfu_token.h"
+#include "ngx_http_sfu_turn.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -321,7 +324,10 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK) {
+    if (ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK
+        || ngx_http_sfu_token_check_conf(cf, smcf) != NGX_CONF_OK
+        || ngx_http_sfu_turn_check_conf(cf, smcf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -364,12 +370,18 @@ ngx_http_sfu_set_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_sfu_loc_conf_t *slcf = conf;
 
     ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_sfu_main_conf_t  *smcf;
 
     if (slcf->handler != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
     slcf->handler = (ngx_uint_t) cmd->post;
+
+    if (slcf->handler == NGX_HTTP_SFU_HANDLER_API) {
+        smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+        smcf->api = 1;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_sfu_handler;
@@ -513,14 +525,26 @@ ngx_http_sfu_postconfiguration(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
 
-    return ngx_http_sfu_metrics_conf(cf, smcf);
+    if (ngx_http_sfu_metrics_conf(cf, smcf) != NGX_OK
+        || ngx_http_sfu_password_conf(cf, smcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
 static ngx_int_t
 ngx_http_sfu_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_sfu_redis_init_process(cycle);
+    if (ngx_http_sfu_redis_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_turn_init_process(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

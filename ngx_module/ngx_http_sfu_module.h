@@ -61,6 +61,9 @@ typedef struct {
     /* API keys (ngx_http_sfu_api_key_t) */
     ngx_array_t               *api_keys;
 
+    /* an sfu_api location exists */
+    unsigned                   api:1;
+
     /* join tokens */
     ngx_str_t                  jwt_secret;
     time_t                     token_ttl;
