@@ -5,6 +5,7 @@
 use Test::Nginx::Socket 'no_plan';
 use SFUTest::Services;
 use SFUTest::NginxProc;
+use SFUTest::HTTP;
 use File::Temp qw(tempdir);
 
 $ENV{TEST_NGINX_MOCK_PORT} ||= SFUTest::NginxProc::free_port();
@@ -46,6 +47,24 @@ run_tests();
     ok(!eval { SFUTest::Services::psql('select 1'); 1 }, 'pg_stop: PostgreSQL is down');
     SFUTest::Services::pg_start();
     is_deeply([SFUTest::Services::psql('select 1')], [[1]], 'pg_start: PostgreSQL is back');
+}
+
+# --- SFUTest::HTTP: a second nginx for plain Perl tests, JSON round trip.
+{
+    my $ngx = SFUTest::HTTP->start_nginx(config => <<'_EOC_');
+location = /j {
+    default_type application/json;
+    return 200 '{"port":$TEST_NGINX_SERVER_PORT,"method":"$request_method"}';
+}
+_EOC_
+    my $r = $ngx->request(POST => '/j', json => { a => 1 });
+    is($r->{status}, 200, 'SFUTest::HTTP: status');
+    is_deeply($r->{json}, { port => $ngx->port, method => 'POST' },
+              'SFUTest::HTTP: JSON body decoded');
+    like($ngx->error_log, qr/http request line: "POST \/j/, 'SFUTest::HTTP: error_log');
+    $ngx->stop;
+    is(SFUTest::HTTP::request(GET => $ngx->url('/j'))->{status}, 599,
+       'SFUTest::HTTP: stop');
 }
 
 # --- Negative self-checks: run a generated .t in a subprocess; each "bad"
@@ -124,6 +143,7 @@ _EOT_
     print $fh $src;
     close $fh;
 
+    delete local $ENV{TEST_NGINX_RANDOMIZE};
     local $ENV{TEST_NGINX_SERVROOT} = "$dir/servroot";
     local $ENV{TEST_NGINX_SERVER_PORT} = SFUTest::NginxProc::free_port();
     local $ENV{PERL5LIB} = join ':', grep { !ref } @INC;

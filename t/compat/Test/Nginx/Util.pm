@@ -152,7 +152,11 @@ sub get_nginx_version {
 
 sub cleanup {
     $_->() for @CleanupHandlers;
-    stop_nginx() unless $NoClean;
+    return if $NoClean;
+    stop_nginx();
+    # A randomized server root is per run: do not let them pile up.
+    File::Path::remove_tree($ServRoot)
+        if $Randomize && $ServRoot =~ m{/t/servroot_\d+$};
 }
 
 sub bail_out {
