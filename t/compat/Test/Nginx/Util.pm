@@ -152,11 +152,7 @@ sub get_nginx_version {
 
 sub cleanup {
     $_->() for @CleanupHandlers;
-    return if $NoClean;
-    stop_nginx();
-    # A randomized server root is per run: do not let them pile up.
-    File::Path::remove_tree($ServRoot)
-        if $Randomize && $ServRoot =~ m{/t/servroot_\d+$};
+    stop_nginx() unless $NoClean;
 }
 
 sub bail_out {
@@ -168,6 +164,9 @@ END {
     # Also runs after die/BAIL_OUT; keep the test's exit status.
     local $?;
     cleanup();
+    # A randomized server root is per run: do not let them pile up.
+    File::Path::remove_tree($ServRoot)
+        if $Randomize && !$NoClean && $ServRoot =~ m{/t/servroot_\d+$};
 }
 
 # Any $TEST_NGINX_FOO in a section becomes the environment value, like
