@@ -65,7 +65,6 @@ static ngx_int_t ngx_http_sfu_api_route(ngx_http_request_t *r,
     ngx_http_sfu_route_t *routes, ngx_str_t *rest);
 static ngx_int_t ngx_http_sfu_api_auth(ngx_http_request_t *r,
     ngx_http_sfu_route_t *route);
-static ngx_uint_t ngx_http_sfu_valid_id(ngx_str_t *id);
 static void ngx_http_sfu_api_rated(ngx_http_request_t *r, ngx_int_t rc,
     time_t retry_after);
 static ngx_int_t ngx_http_sfu_api_rate_result(ngx_http_request_t *r,
@@ -364,7 +363,7 @@ ngx_http_sfu_api_req(ngx_http_request_t *r)
 }
 
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_sfu_valid_id(ngx_str_t *id)
 {
     size_t  i;

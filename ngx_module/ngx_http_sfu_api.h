@@ -60,6 +60,7 @@ ngx_int_t ngx_http_sfu_api_rate(ngx_http_request_t *r,
     ngx_int_t (*next)(ngx_http_request_t *r));
 ngx_int_t ngx_http_sfu_api_bearer(ngx_http_request_t *r, ngx_str_t *value);
 ngx_int_t ngx_http_sfu_random_id(ngx_pool_t *pool, ngx_str_t *id);
+ngx_uint_t ngx_http_sfu_valid_id(ngx_str_t *id);
 ngx_int_t ngx_http_sfu_public_url(ngx_http_request_t *r, ngx_str_t *url);
 
 /* answers a failed query: 503 when PostgreSQL is away, 500 otherwise */

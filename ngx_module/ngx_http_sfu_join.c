@@ -39,7 +39,8 @@ static void ngx_http_sfu_join_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_join_rated(ngx_http_request_t *r);
 static void ngx_http_sfu_join_done(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc);
+static void ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_str_t *hash);
 static ngx_int_t ngx_http_sfu_join_answer(ngx_http_request_t *r);
 static json_t *ngx_http_sfu_ice_servers(ngx_http_request_t *r,
     ngx_str_t *participant, ngx_int_t *rc);
@@ -241,7 +242,8 @@ ngx_http_sfu_join_done(void *data, ngx_http_sfu_pg_status_e status,
 
 
 static void
-ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc)
+ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_str_t *hash)
 {
     ngx_http_sfu_ctx_t   *ctx;
     ngx_http_sfu_join_t  *join;

@@ -292,7 +292,7 @@ ngx_http_sfu_rooms_created(void *data, ngx_http_sfu_pg_status_e status,
     }
 
     ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_CREATED, 1);
-    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ACTIVE, 1);
+    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, 1);
 
     location.len = sizeof("/api/v1/rooms/") - 1 + PQgetlength(res, 0, 0);
     location.data = ngx_pnalloc(r->pool, location.len);
@@ -340,7 +340,7 @@ ngx_http_sfu_rooms_list(ngx_http_request_t *r)
     }
 
     if (ngx_http_arg(r, (u_char *) "cursor", 6, &value) == NGX_OK) {
-        if (value.len == 0 || value.len > NGX_HTTP_SFU_ID_MAX_LEN) {
+        if (!ngx_http_sfu_valid_id(&value)) {
             return ngx_http_sfu_send_error(r, NGX_HTTP_BAD_REQUEST,
                                            "invalid-parameter",
                                            "\"cursor\" is not valid");
@@ -597,7 +597,7 @@ ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
 
         if (ngx_strcmp(PQgetvalue(res, 0, cols - 2), "open") == 0) {
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ENDED, 1);
-            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ACTIVE, -1);
+            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, -1);
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,
                 ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 1),
                          PQgetlength(res, 0, cols - 1)));
