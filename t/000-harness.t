@@ -24,7 +24,8 @@ add_block_preprocessor(sub {
 run_tests();
 
 # The last block ran with two worker processes.
-{
+SKIP: {
+    skip 'error.log accumulates under TEST_NGINX_USE_HUP', 1 if $ENV{TEST_NGINX_USE_HUP};
     open my $in, '<', server_root() . "/logs/error.log" or die $!;
     my $n = grep { /start worker process \d+/ } <$in>;
     is($n, 2, 'workers(2) + master_on: two worker processes started');

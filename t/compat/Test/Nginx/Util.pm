@@ -289,10 +289,16 @@ sub start_nginx_for_block {
             gen_config($block, $config, $rand_ports));
         $ErrLogFilePos = -s $ErrLogFile // 0;
         kill HUP => $NginxPid;
-        my $deadline = time + 10;
+        # Old workers finish gracefully and may still answer for a moment:
+        # like upstream, want the new version 20 times in a row.
+        my ($deadline, $ok) = (time + 10, 0);
         while (time < $deadline) {
             my $ver = hup_version();
-            return undef if defined $ver && $ver eq $ConfigVersion;
+            if (defined $ver && $ver eq $ConfigVersion) {
+                return undef if ++$ok >= 20;
+                next;
+            }
+            $ok = 0;
             sleep 0.02;
         }
         return "failed to reload the configuration with HUP";
