@@ -5,6 +5,8 @@
  */
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_api.h"
+#include "ngx_http_sfu_pg.h"
 #include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_metrics.h"
 #include "ngx_http_sfu_password.h"
@@ -318,9 +320,15 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->signaling_path, "/ws");
     }
 
-    if (smcf->pg_pool_size == 0) {
+    if (smcf->pg_pool_size == 0 || smcf->pg_pool_size > 64) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"sfu_postgres_pool\" must be at least 1");
+                           "\"sfu_postgres_pool\" must be 1 to 64");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->pg_conninfo.len
+        && ngx_http_sfu_pg_check_conf(cf, smcf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -357,8 +365,31 @@ ngx_http_sfu_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_sfu_loc_conf_t *prev = parent;
     ngx_http_sfu_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_sfu_main_conf_t  *smcf;
+
     ngx_conf_merge_uint_value(conf->handler, prev->handler,
                               NGX_HTTP_SFU_HANDLER_NONE);
+
+    if (conf->handler != NGX_HTTP_SFU_HANDLER_API) {
+        return NGX_CONF_OK;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+
+    if (smcf->pg_conninfo.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_api\" needs \"sfu_postgres\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* bodies within sfu_max_body_size stay in memory */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->client_body_buffer_size < smcf->max_body_size) {
+        clcf->client_body_buffer_size = smcf->max_body_size;
+    }
 
     return NGX_CONF_OK;
 }
@@ -506,6 +537,9 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
 
     switch (slcf->handler) {
 
+    case NGX_HTTP_SFU_HANDLER_API:
+        return ngx_http_sfu_api_handler(r);
+
     case NGX_HTTP_SFU_HANDLER_HEALTH:
         return ngx_http_sfu_health_handler(r);
 
@@ -538,7 +572,8 @@ ngx_http_sfu_postconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_sfu_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_sfu_redis_init_process(cycle) != NGX_OK
+    if (ngx_http_sfu_pg_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_redis_init_process(cycle) != NGX_OK
         || ngx_http_sfu_turn_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
@@ -551,5 +586,6 @@ ngx_http_sfu_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_sfu_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_sfu_pg_exit_process(cycle);
     ngx_http_sfu_redis_exit_process(cycle);
 }

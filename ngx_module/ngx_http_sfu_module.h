@@ -113,6 +113,8 @@ typedef struct {
     json_t                    *body;       /* parsed request body, or NULL */
     ngx_str_t                  api_key;    /* name of the API key used */
     void                      *data;       /* the handler's own state */
+    void                      *api;        /* ngx_http_sfu_api_req_t */
+    ngx_int_t                (*next)(ngx_http_request_t *r);
 } ngx_http_sfu_ctx_t;
 
 
