@@ -5,6 +5,7 @@
  */
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_link.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -19,6 +20,8 @@ static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
+static void ngx_http_sfu_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_sfu_fail_modes[] = {
@@ -200,9 +203,16 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
     { ngx_string("sfu_worker"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_array_slot,
+      ngx_http_sfu_link_conf_worker,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_sfu_main_conf_t, workers),
+      0,
+      NULL },
+
+    { ngx_string("sfu_worker_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, worker_ping_interval),
       NULL },
 
       ngx_null_command
@@ -231,10 +241,10 @@ ngx_module_t  ngx_http_sfu_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_sfu_init_process,             /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_sfu_exit_process,             /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -278,6 +288,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
     smcf->password_iterations = NGX_CONF_UNSET_UINT;
     smcf->max_body_size = NGX_CONF_UNSET_SIZE;
     smcf->workers = NGX_CONF_UNSET_PTR;
+    smcf->worker_ping_interval = NGX_CONF_UNSET_MSEC;
 
     return smcf;
 }
@@ -301,6 +312,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->password_iterations, 100000);
     ngx_conf_init_size_value(smcf->max_body_size, 16384);
     ngx_conf_init_ptr_value(smcf->workers, NULL);
+    ngx_conf_init_msec_value(smcf->worker_ping_interval, 5000);
 
     if (smcf->turn_realm.len == 0) {
         ngx_str_set(&smcf->turn_realm, "ngx-sfu");
@@ -313,6 +325,13 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     if (smcf->pg_pool_size == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"sfu_postgres_pool\" must be at least 1");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->worker_ping_interval < 10) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_worker_ping_interval\" must be at least "
+                           "10ms");
         return NGX_CONF_ERROR;
     }
 
@@ -488,4 +507,18 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
     default:
         return NGX_HTTP_NOT_FOUND;
     }
+}
+
+
+static ngx_int_t
+ngx_http_sfu_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_sfu_link_init_process(cycle);
+}
+
+
+static void
+ngx_http_sfu_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_sfu_link_exit_process(cycle);
 }
