@@ -44,6 +44,8 @@ typedef struct {
 
     ngx_uint_t                 state;
     ngx_uint_t                 reported;
+    ngx_err_t                  down_err;      /* last reported ... */
+    u_char                     down_reason[80];  /* ... reason for down */
     ngx_connection_t          *connection;
     char                      *failure;     /* why to close, set by send */
 
@@ -534,11 +536,23 @@ ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
                       "sfu worker \"%V\" is down: %s", &link->path, reason);
         link->reported = NGX_HTTP_SFU_LINK_REPORTED_DOWN;
 
+    } else if (err != link->down_err
+               || ngx_strcmp(reason, link->down_reason) != 0)
+    {
+        /* a new cause while down: worth a line, not an error per retry */
+        ngx_log_error(NGX_LOG_INFO, &link->log, err,
+                      "sfu worker \"%V\" is still down: %s",
+                      &link->path, reason);
+
     } else {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &link->log, err,
                        "sfu link: \"%V\" still down: %s", &link->path,
                        reason);
     }
+
+    link->down_err = err;
+    ngx_cpystrn(link->down_reason, (u_char *) reason,
+                sizeof(link->down_reason));
 
     if (!ngx_exiting && !ngx_terminate && !ngx_quit
         && !link->reconnect.timer_set)
@@ -687,6 +701,7 @@ static ngx_int_t
 ngx_http_sfu_link_process(ngx_http_sfu_link_t *link)
 {
     u_char        *p, *last;
+    u_char         reason[80];
     size_t         size;
     json_t        *msg;
     json_error_t   error;
@@ -698,10 +713,9 @@ ngx_http_sfu_link_process(ngx_http_sfu_link_t *link)
         size = ngx_http_sfu_link_frame_size(p);
 
         if (size == 0 || size > NGX_HTTP_SFU_LINK_MAX_FRAME) {
-            ngx_log_error(NGX_LOG_ERR, &link->log, 0,
-                          "sfu worker \"%V\" sent a frame of %uz bytes",
-                          &link->path, size);
-            ngx_http_sfu_link_down(link, 0, "protocol error");
+            *ngx_snprintf(reason, sizeof(reason) - 1,
+                          "protocol error: a frame of %uz bytes", size) = '\0';
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
             return NGX_ERROR;
         }
 
@@ -715,12 +729,19 @@ ngx_http_sfu_link_process(ngx_http_sfu_link_t *link)
         p += NGX_HTTP_SFU_LINK_HEADER + size;
 
         if (msg == NULL || !json_is_object(msg)) {
-            ngx_log_error(NGX_LOG_ERR, &link->log, 0,
-                          "sfu worker \"%V\" sent a frame that is not a JSON "
-                          "object: %s", &link->path,
-                          msg ? "another JSON value" : error.text);
-            json_decref(msg);
-            ngx_http_sfu_link_down(link, 0, "protocol error");
+            if (msg == NULL) {
+                *ngx_snprintf(reason, sizeof(reason) - 1,
+                              "protocol error: invalid JSON at byte %d",
+                              error.position) = '\0';
+
+            } else {
+                ngx_cpystrn(reason, (u_char *) "protocol error: a frame "
+                            "holds JSON that is not an object",
+                            sizeof(reason));
+                json_decref(msg);
+            }
+
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
             return NGX_ERROR;
         }
 
@@ -770,6 +791,7 @@ ngx_http_sfu_link_frame_size(u_char *p)
 static ngx_int_t
 ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 {
+    u_char       reason[80];
     json_t      *id;
     ngx_str_t    type;
     json_int_t   protocol;
@@ -780,21 +802,19 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
     if (link->state == NGX_HTTP_SFU_LINK_HELLO) {
 
         if (type.len != 5 || ngx_strncmp(type.data, "hello", 5) != 0) {
-            ngx_log_error(NGX_LOG_ERR, &link->log, 0,
-                          "sfu worker \"%V\" did not start with hello",
-                          &link->path);
-            ngx_http_sfu_link_down(link, 0, "protocol error");
+            ngx_http_sfu_link_down(link, 0, "protocol error: the first "
+                                   "message is not hello");
             return NGX_ERROR;
         }
 
         protocol = json_integer_value(json_object_get(msg, "protocol"));
 
         if (protocol != NGX_HTTP_SFU_LINK_PROTOCOL) {
-            ngx_log_error(NGX_LOG_ERR, &link->log, 0,
-                          "sfu worker \"%V\" speaks protocol %L, "
-                          "this module %d", &link->path, (int64_t) protocol,
-                          NGX_HTTP_SFU_LINK_PROTOCOL);
-            ngx_http_sfu_link_down(link, 0, "protocol mismatch");
+            *ngx_snprintf(reason, sizeof(reason) - 1,
+                          "the worker speaks protocol %L, this module %d",
+                          (int64_t) protocol, NGX_HTTP_SFU_LINK_PROTOCOL)
+                = '\0';
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
             return NGX_ERROR;
         }
 
