@@ -12,6 +12,7 @@
 #include "ngx_http_sfu_password.h"
 #include "ngx_http_sfu_token.h"
 #include "ngx_http_sfu_turn.h"
+#include "ngx_http_sfu_link.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -210,9 +211,16 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
     { ngx_string("sfu_worker"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_array_slot,
+      ngx_http_sfu_link_conf_worker,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_sfu_main_conf_t, workers),
+      0,
+      NULL },
+
+    { ngx_string("sfu_worker_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, worker_ping_interval),
       NULL },
 
       ngx_null_command
@@ -288,6 +296,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
     smcf->password_iterations = NGX_CONF_UNSET_UINT;
     smcf->max_body_size = NGX_CONF_UNSET_SIZE;
     smcf->workers = NGX_CONF_UNSET_PTR;
+    smcf->worker_ping_interval = NGX_CONF_UNSET_MSEC;
 
     return smcf;
 }
@@ -311,6 +320,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->password_iterations, 100000);
     ngx_conf_init_size_value(smcf->max_body_size, 16384);
     ngx_conf_init_ptr_value(smcf->workers, NULL);
+    ngx_conf_init_msec_value(smcf->worker_ping_interval, 5000);
 
     if (smcf->turn_realm.len == 0) {
         ngx_str_set(&smcf->turn_realm, "ngx-sfu");
@@ -336,6 +346,13 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_http_sfu_token_check_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_turn_check_conf(cf, smcf) != NGX_CONF_OK)
     {
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->worker_ping_interval < 10) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_worker_ping_interval\" must be at least "
+                           "10ms");
         return NGX_CONF_ERROR;
     }
 
@@ -574,7 +591,8 @@ ngx_http_sfu_init_process(ngx_cycle_t *cycle)
 {
     if (ngx_http_sfu_pg_init_process(cycle) != NGX_OK
         || ngx_http_sfu_redis_init_process(cycle) != NGX_OK
-        || ngx_http_sfu_turn_init_process(cycle) != NGX_OK)
+        || ngx_http_sfu_turn_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_link_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -588,4 +606,5 @@ ngx_http_sfu_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_sfu_pg_exit_process(cycle);
     ngx_http_sfu_redis_exit_process(cycle);
+    ngx_http_sfu_link_exit_process(cycle);
 }

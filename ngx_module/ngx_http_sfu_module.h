@@ -13,6 +13,7 @@
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
  *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
+ *   ngx_http_sfu_link.c      connections to the SFU workers, room placement
  */
 
 #ifndef _NGX_HTTP_SFU_MODULE_H_INCLUDED_
@@ -87,8 +88,9 @@ typedef struct {
     ngx_uint_t                 password_iterations;
     size_t                     max_body_size;
 
-    /* SFU workers: unix socket paths (ngx_str_t) */
+    /* SFU workers: unix socket paths (ngx_str_t), without "unix:" */
     ngx_array_t               *workers;
+    ngx_msec_t                 worker_ping_interval;
 
     ngx_shm_zone_t            *shm_zone;
 } ngx_http_sfu_main_conf_t;

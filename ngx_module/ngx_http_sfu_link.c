@@ -1,0 +1,1018 @@
+
+/*
+ * ngx_http_sfu_link: each nginx worker process's connections to the SFU
+ * workers.  One non-blocking Unix stream connection per configured worker,
+ * frames of a 4-byte big-endian length plus one JSON object
+ * (sfu/PROTOCOL.md), a write queue, ping/pong keepalive, reconnection
+ * with exponential backoff, and the hash ring that places rooms.
+ */
+
+#include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_link.h"
+
+#include <sys/un.h>
+
+
+#define NGX_HTTP_SFU_LINK_HEADER       4
+#define NGX_HTTP_SFU_LINK_BUF_SIZE     4096
+#define NGX_HTTP_SFU_LINK_MAX_QUEUE    (16 * 1024 * 1024)
+#define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
+#define NGX_HTTP_SFU_LINK_BACKOFF_MAX  5000
+#define NGX_HTTP_SFU_LINK_VNODES       160
+#define NGX_HTTP_SFU_LINK_PROTOCOL     1
+
+
+typedef enum {
+    NGX_HTTP_SFU_LINK_DOWN = 0,
+    NGX_HTTP_SFU_LINK_HELLO,        /* connected, waiting for hello */
+    NGX_HTTP_SFU_LINK_UP
+} ngx_http_sfu_link_state_e;
+
+
+/* what the error log last said about a link: one line per transition */
+typedef enum {
+    NGX_HTTP_SFU_LINK_REPORTED_NONE = 0,
+    NGX_HTTP_SFU_LINK_REPORTED_UP,
+    NGX_HTTP_SFU_LINK_REPORTED_DOWN
+} ngx_http_sfu_link_reported_e;
+
+
+typedef struct {
+    ngx_uint_t                 index;
+    ngx_str_t                  path;
+    struct sockaddr_un         sockaddr;
+
+    ngx_uint_t                 state;
+    ngx_uint_t                 reported;
+    ngx_err_t                  down_err;      /* last reported ... */
+    u_char                     down_reason[80];  /* ... reason for down */
+    ngx_connection_t          *connection;
+    char                      *failure;     /* why to close, set by send */
+
+    ngx_event_t                ping;        /* keepalive and its deadline */
+    ngx_event_t                reconnect;
+    ngx_msec_t                 backoff;
+
+    json_int_t                 ping_id;
+    ngx_msec_t                 ping_sent;
+    ngx_uint_t                 ping_pending;  /* sent, no pong yet */
+    ngx_msec_t                 rtt;
+
+    /* the lifetime of both buffers is the connection's */
+    u_char                    *in;          /* bytes read, not yet a frame */
+    size_t                     in_len;
+    size_t                     in_size;
+
+    u_char                    *out;         /* frames queued to write */
+    size_t                     out_pos;
+    size_t                     out_len;
+    size_t                     out_size;
+
+    ngx_log_t                  log;
+} ngx_http_sfu_link_t;
+
+
+typedef struct {
+    uint32_t                   hash;
+    ngx_uint_t                 link;
+} ngx_http_sfu_link_point_t;
+
+
+static void ngx_http_sfu_link_close_all(void);
+static ngx_int_t ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle);
+static int ngx_libc_cdecl ngx_http_sfu_link_cmp_points(const void *one,
+    const void *two);
+static void ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link);
+static void ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
+    const char *reason);
+static void ngx_http_sfu_link_close(ngx_http_sfu_link_t *link);
+static void ngx_http_sfu_link_reconnect_handler(ngx_event_t *ev);
+static void ngx_http_sfu_link_ping_handler(ngx_event_t *ev);
+static void ngx_http_sfu_link_read_handler(ngx_event_t *rev);
+static ngx_int_t ngx_http_sfu_link_process(ngx_http_sfu_link_t *link);
+static size_t ngx_http_sfu_link_frame_size(u_char *p);
+static ngx_int_t ngx_http_sfu_link_message(ngx_http_sfu_link_t *link,
+    json_t *msg);
+static void ngx_http_sfu_link_write_handler(ngx_event_t *wev);
+static ngx_int_t ngx_http_sfu_link_queue(ngx_http_sfu_link_t *link,
+    json_t *msg);
+static u_char *ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf,
+    size_t used, size_t *size, size_t need);
+
+
+static ngx_http_sfu_link_t           *ngx_http_sfu_links;
+static ngx_uint_t                     ngx_http_sfu_nlinks;
+static ngx_http_sfu_link_point_t     *ngx_http_sfu_ring;
+static ngx_uint_t                     ngx_http_sfu_nring;
+static ngx_msec_t                     ngx_http_sfu_ping_interval;
+static ngx_http_sfu_link_handler_pt   ngx_http_sfu_link_handler;
+static void                          *ngx_http_sfu_link_handler_data;
+
+
+char *
+ngx_http_sfu_link_conf_worker(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_sfu_main_conf_t *smcf = conf;
+
+    ngx_str_t           *value, path, *worker;
+    ngx_uint_t           i;
+    struct sockaddr_un   sun;
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (path.len > 5 && ngx_strncmp(path.data, "unix:", 5) == 0) {
+        path.data += 5;
+        path.len -= 5;
+
+    } else if (path.len == 0 || path.data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid SFU worker address \"%V\": "
+                           "use unix:/path/to/worker.sock", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (path.len >= sizeof(sun.sun_path)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "SFU worker socket path \"%V\" is longer than "
+                           "%uz bytes", &path, sizeof(sun.sun_path) - 1);
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->workers == NGX_CONF_UNSET_PTR) {
+        smcf->workers = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (smcf->workers == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    worker = smcf->workers->elts;
+
+    for (i = 0; i < smcf->workers->nelts; i++) {
+        if (worker[i].len == path.len
+            && ngx_strncmp(worker[i].data, path.data, path.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate SFU worker \"%V\"", &path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    worker = ngx_array_push(smcf->workers);
+    if (worker == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *worker = path;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
+{
+    ngx_str_t                 *path;
+    ngx_uint_t                 i;
+    ngx_http_sfu_link_t       *link;
+    ngx_http_sfu_main_conf_t  *smcf;
+
+    /* a reload in single-process mode: the old cycle's links go first */
+    ngx_http_sfu_link_close_all();
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
+
+    if (smcf == NULL || smcf->workers == NULL || smcf->workers->nelts == 0) {
+        return NGX_OK;
+    }
+
+    ngx_http_sfu_nlinks = smcf->workers->nelts;
+    ngx_http_sfu_ping_interval = smcf->worker_ping_interval;
+
+    ngx_http_sfu_links = ngx_pcalloc(cycle->pool,
+                                     ngx_http_sfu_nlinks
+                                     * sizeof(ngx_http_sfu_link_t));
+    if (ngx_http_sfu_links == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_sfu_link_build_ring(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    path = smcf->workers->elts;
+
+    for (i = 0; i < ngx_http_sfu_nlinks; i++) {
+        link = &ngx_http_sfu_links[i];
+
+        link->index = i;
+        link->path = path[i];
+        link->sockaddr.sun_family = AF_UNIX;
+        ngx_memcpy(link->sockaddr.sun_path, path[i].data, path[i].len);
+        link->backoff = NGX_HTTP_SFU_LINK_BACKOFF_MIN;
+        link->log = *cycle->log;
+
+        link->ping.handler = ngx_http_sfu_link_ping_handler;
+        link->ping.data = link;
+        link->ping.log = &link->log;
+        link->ping.cancelable = 1;
+
+        link->reconnect.handler = ngx_http_sfu_link_reconnect_handler;
+        link->reconnect.data = link;
+        link->reconnect.log = &link->log;
+        link->reconnect.cancelable = 1;
+
+        ngx_http_sfu_link_connect(link);
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_sfu_link_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_sfu_link_close_all();
+}
+
+
+static void
+ngx_http_sfu_link_close_all(void)
+{
+    ngx_uint_t            i;
+    ngx_http_sfu_link_t  *link;
+
+    for (i = 0; i < ngx_http_sfu_nlinks; i++) {
+        link = &ngx_http_sfu_links[i];
+
+        ngx_http_sfu_link_close(link);
+
+        if (link->reconnect.timer_set) {
+            ngx_del_timer(&link->reconnect);
+        }
+    }
+
+    ngx_http_sfu_links = NULL;
+    ngx_http_sfu_nlinks = 0;
+    ngx_http_sfu_ring = NULL;
+    ngx_http_sfu_nring = 0;
+}
+
+
+/*
+ * NGX_HTTP_SFU_LINK_VNODES points per worker on a 32-bit ring, each the
+ * CRC32 of the socket path and the point's number: every process builds
+ * the same ring, and a new worker takes over only the arcs before its
+ * own points.
+ */
+
+static ngx_int_t
+ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle)
+{
+    u_char                     number[4];
+    uint32_t                   hash;
+    ngx_uint_t                 i, v;
+    ngx_str_t                 *path;
+    ngx_http_sfu_link_point_t *point;
+    ngx_http_sfu_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
+    path = smcf->workers->elts;
+
+    ngx_http_sfu_nring = ngx_http_sfu_nlinks * NGX_HTTP_SFU_LINK_VNODES;
+    ngx_http_sfu_ring = ngx_palloc(cycle->pool, ngx_http_sfu_nring
+                                   * sizeof(ngx_http_sfu_link_point_t));
+    if (ngx_http_sfu_ring == NULL) {
+        return NGX_ERROR;
+    }
+
+    point = ngx_http_sfu_ring;
+
+    for (i = 0; i < ngx_http_sfu_nlinks; i++) {
+        for (v = 0; v < NGX_HTTP_SFU_LINK_VNODES; v++) {
+            number[0] = (u_char) (v >> 24);
+            number[1] = (u_char) (v >> 16);
+            number[2] = (u_char) (v >> 8);
+            number[3] = (u_char) v;
+
+            ngx_crc32_init(hash);
+            ngx_crc32_update(&hash, path[i].data, path[i].len);
+            ngx_crc32_update(&hash, (u_char *) "", 1);
+            ngx_crc32_update(&hash, number, 4);
+            ngx_crc32_final(hash);
+
+            point->hash = hash;
+            point->link = i;
+            point++;
+        }
+    }
+
+    ngx_qsort(ngx_http_sfu_ring, ngx_http_sfu_nring,
+              sizeof(ngx_http_sfu_link_point_t),
+              ngx_http_sfu_link_cmp_points);
+
+    return NGX_OK;
+}
+
+
+static int ngx_libc_cdecl
+ngx_http_sfu_link_cmp_points(const void *one, const void *two)
+{
+    const ngx_http_sfu_link_point_t *first = one;
+    const ngx_http_sfu_link_point_t *second = two;
+
+    if (first->hash != second->hash) {
+        return first->hash < second->hash ? -1 : 1;
+    }
+
+    /* equal hashes: order by worker, so every process agrees */
+    return (first->link > second->link) - (first->link < second->link);
+}
+
+
+ngx_uint_t
+ngx_http_sfu_link_for_room(ngx_str_t *room_id)
+{
+    uint32_t    hash;
+    ngx_uint_t  lo, hi, mid;
+
+    if (ngx_http_sfu_nring == 0) {
+        return (ngx_uint_t) NGX_ERROR;
+    }
+
+    hash = ngx_crc32_long(room_id->data, room_id->len);
+
+    /* the first point at or after the room's hash, wrapping around */
+
+    lo = 0;
+    hi = ngx_http_sfu_nring;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ngx_http_sfu_ring[mid].hash < hash) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo == ngx_http_sfu_nring) {
+        lo = 0;
+    }
+
+    return ngx_http_sfu_ring[lo].link;
+}
+
+
+ngx_uint_t
+ngx_http_sfu_link_count(void)
+{
+    return ngx_http_sfu_nlinks;
+}
+
+
+ngx_int_t
+ngx_http_sfu_link_status(ngx_uint_t i, ngx_str_t *path, ngx_msec_t *rtt)
+{
+    ngx_http_sfu_link_t  *link;
+
+    if (i >= ngx_http_sfu_nlinks) {
+        return NGX_ERROR;
+    }
+
+    link = &ngx_http_sfu_links[i];
+
+    *path = link->path;
+    *rtt = link->rtt;
+
+    return link->state == NGX_HTTP_SFU_LINK_UP ? NGX_OK : NGX_DECLINED;
+}
+
+
+void
+ngx_http_sfu_link_set_handler(ngx_http_sfu_link_handler_pt h, void *data)
+{
+    ngx_http_sfu_link_handler = h;
+    ngx_http_sfu_link_handler_data = data;
+}
+
+
+ngx_int_t
+ngx_http_sfu_link_send(ngx_uint_t i, json_t *msg)
+{
+    ngx_http_sfu_link_t  *link;
+
+    if (i >= ngx_http_sfu_nlinks) {
+        return NGX_ERROR;
+    }
+
+    link = &ngx_http_sfu_links[i];
+
+    if (link->state != NGX_HTTP_SFU_LINK_UP || link->failure) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_sfu_link_queue(link, msg);
+}
+
+
+static void
+ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link)
+{
+    ngx_err_t          err;
+    ngx_socket_t       s;
+    ngx_connection_t  *c;
+
+    s = ngx_socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s == (ngx_socket_t) -1) {
+        ngx_http_sfu_link_down(link, ngx_socket_errno,
+                               ngx_socket_n " failed");
+        return;
+    }
+
+    c = ngx_get_connection(s, &link->log);
+    if (c == NULL) {
+        if (ngx_close_socket(s) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, &link->log, ngx_socket_errno,
+                          ngx_close_socket_n " failed");
+        }
+
+        ngx_http_sfu_link_down(link, 0, "no free connection");
+        return;
+    }
+
+    link->connection = c;
+
+    c->type = SOCK_STREAM;
+    c->recv = ngx_recv;
+    c->send = ngx_send;
+    c->recv_chain = ngx_recv_chain;
+    c->send_chain = ngx_send_chain;
+    c->log_error = NGX_ERROR_INFO;
+    c->data = link;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
+
+    c->read->handler = ngx_http_sfu_link_read_handler;
+    c->write->handler = ngx_http_sfu_link_write_handler;
+    c->read->log = &link->log;
+    c->write->log = &link->log;
+
+    if (ngx_nonblocking(s) == -1) {
+        ngx_http_sfu_link_down(link, ngx_socket_errno,
+                               ngx_nonblocking_n " failed");
+        return;
+    }
+
+    if (ngx_add_conn) {
+        if (ngx_add_conn(c) == NGX_ERROR) {
+            ngx_http_sfu_link_down(link, 0, "cannot add the connection");
+            return;
+        }
+    }
+
+    /* a Unix stream socket connects at once or fails, even non-blocking */
+
+    if (connect(s, (struct sockaddr *) &link->sockaddr,
+                sizeof(struct sockaddr_un))
+        == -1)
+    {
+        err = ngx_socket_errno;
+        ngx_http_sfu_link_down(link, err, "connect() failed");
+        return;
+    }
+
+    if (ngx_add_conn == NULL
+        && ngx_handle_read_event(c->read, 0) != NGX_OK)
+    {
+        ngx_http_sfu_link_down(link, 0, "cannot add the read event");
+        return;
+    }
+
+    c->write->ready = 1;
+
+    link->in = ngx_alloc(NGX_HTTP_SFU_LINK_BUF_SIZE, &link->log);
+    link->out = ngx_alloc(NGX_HTTP_SFU_LINK_BUF_SIZE, &link->log);
+
+    if (link->in == NULL || link->out == NULL) {
+        ngx_http_sfu_link_down(link, 0, "out of memory");
+        return;
+    }
+
+    link->in_size = NGX_HTTP_SFU_LINK_BUF_SIZE;
+    link->out_size = NGX_HTTP_SFU_LINK_BUF_SIZE;
+    link->state = NGX_HTTP_SFU_LINK_HELLO;
+
+    /* the hello must come within one ping interval */
+    ngx_add_timer(&link->ping, ngx_http_sfu_ping_interval);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &link->log, 0,
+                   "sfu link: connected to \"%V\"", &link->path);
+}
+
+
+/*
+ * Closes the link, reports it (once per transition), tells the handler
+ * if the link was up, and schedules the next attempt.
+ */
+
+static void
+ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
+    const char *reason)
+{
+    ngx_uint_t  was_up;
+
+    was_up = (link->state == NGX_HTTP_SFU_LINK_UP);
+
+    ngx_http_sfu_link_close(link);
+
+    if (link->reported != NGX_HTTP_SFU_LINK_REPORTED_DOWN) {
+        ngx_log_error(NGX_LOG_ERR, &link->log, err,
+                      "sfu worker \"%V\" is down: %s", &link->path, reason);
+        link->reported = NGX_HTTP_SFU_LINK_REPORTED_DOWN;
+
+    } else if (err != link->down_err
+               || ngx_strcmp(reason, link->down_reason) != 0)
+    {
+        /* a new cause while down: worth a line, not an error per retry */
+        ngx_log_error(NGX_LOG_INFO, &link->log, err,
+                      "sfu worker \"%V\" is still down: %s",
+                      &link->path, reason);
+
+    } else {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &link->log, err,
+                       "sfu link: \"%V\" still down: %s", &link->path,
+                       reason);
+    }
+
+    link->down_err = err;
+    ngx_cpystrn(link->down_reason, (u_char *) reason,
+                sizeof(link->down_reason));
+
+    if (!ngx_exiting && !ngx_terminate && !ngx_quit
+        && !link->reconnect.timer_set)
+    {
+        ngx_add_timer(&link->reconnect, link->backoff);
+        link->backoff = ngx_min(link->backoff * 2,
+                                NGX_HTTP_SFU_LINK_BACKOFF_MAX);
+    }
+
+    if (was_up && ngx_http_sfu_link_handler) {
+        ngx_http_sfu_link_handler(link->index, NULL,
+                                  ngx_http_sfu_link_handler_data);
+    }
+}
+
+
+/* Drops the connection and what was queued on it; no report, no retry. */
+
+static void
+ngx_http_sfu_link_close(ngx_http_sfu_link_t *link)
+{
+    if (link->connection) {
+        ngx_close_connection(link->connection);
+        link->connection = NULL;
+    }
+
+    if (link->ping.timer_set) {
+        ngx_del_timer(&link->ping);
+    }
+
+    if (link->in) {
+        ngx_free(link->in);
+        link->in = NULL;
+    }
+
+    if (link->out) {
+        ngx_free(link->out);
+        link->out = NULL;
+    }
+
+    link->in_len = 0;
+    link->in_size = 0;
+    link->out_pos = 0;
+    link->out_len = 0;
+    link->out_size = 0;
+    link->ping_pending = 0;
+    link->failure = NULL;
+    link->state = NGX_HTTP_SFU_LINK_DOWN;
+}
+
+
+static void
+ngx_http_sfu_link_reconnect_handler(ngx_event_t *ev)
+{
+    ngx_http_sfu_link_t  *link = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    ngx_http_sfu_link_connect(link);
+}
+
+
+static void
+ngx_http_sfu_link_ping_handler(ngx_event_t *ev)
+{
+    ngx_http_sfu_link_t  *link = ev->data;
+
+    json_t  *ping;
+
+    if (link->state == NGX_HTTP_SFU_LINK_HELLO) {
+        ngx_http_sfu_link_down(link, 0, "no hello within the ping interval");
+        return;
+    }
+
+    if (link->ping_pending) {
+        ngx_http_sfu_link_down(link, 0, "no pong within the ping interval");
+        return;
+    }
+
+    ping = json_pack("{s:s, s:I}", "type", "ping", "id", ++link->ping_id);
+    if (ping == NULL) {
+        ngx_http_sfu_link_down(link, 0, "out of memory");
+        return;
+    }
+
+    if (ngx_http_sfu_link_queue(link, ping) == NGX_OK) {
+        link->ping_sent = ngx_current_msec;
+        link->ping_pending = 1;
+    }
+
+    json_decref(ping);
+
+    ngx_add_timer(&link->ping, ngx_http_sfu_ping_interval);
+}
+
+
+static void
+ngx_http_sfu_link_read_handler(ngx_event_t *rev)
+{
+    ssize_t                n;
+    ngx_connection_t      *c;
+    ngx_http_sfu_link_t   *link;
+
+    c = rev->data;
+    link = c->data;
+
+    for ( ;; ) {
+        n = c->recv(c, link->in + link->in_len, link->in_size - link->in_len);
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == 0) {
+            ngx_http_sfu_link_down(link, 0, "the worker closed the connection");
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_sfu_link_down(link, 0, "read failed");
+            return;
+        }
+
+        link->in_len += n;
+
+        if (ngx_http_sfu_link_process(link) != NGX_OK) {
+            return;
+        }
+    }
+
+    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+        ngx_http_sfu_link_down(link, 0, "cannot add the read event");
+    }
+}
+
+
+/*
+ * Hands every complete frame in link->in to ngx_http_sfu_link_message(),
+ * keeps the rest and makes room for the frame being received.  NGX_ERROR
+ * means the link went down.
+ */
+
+static ngx_int_t
+ngx_http_sfu_link_process(ngx_http_sfu_link_t *link)
+{
+    u_char        *p, *last;
+    u_char         reason[80];
+    size_t         size;
+    json_t        *msg;
+    json_error_t   error;
+
+    p = link->in;
+    last = link->in + link->in_len;
+
+    while (last - p >= NGX_HTTP_SFU_LINK_HEADER) {
+        size = ngx_http_sfu_link_frame_size(p);
+
+        if (size == 0 || size > NGX_HTTP_SFU_LINK_MAX_FRAME) {
+            *ngx_snprintf(reason, sizeof(reason) - 1,
+                          "protocol error: a frame of %uz bytes", size) = '\0';
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
+            return NGX_ERROR;
+        }
+
+        if ((size_t) (last - p) - NGX_HTTP_SFU_LINK_HEADER < size) {
+            break;
+        }
+
+        msg = json_loadb((char *) p + NGX_HTTP_SFU_LINK_HEADER, size,
+                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
+
+        p += NGX_HTTP_SFU_LINK_HEADER + size;
+
+        if (msg == NULL || !json_is_object(msg)) {
+            if (msg == NULL) {
+                *ngx_snprintf(reason, sizeof(reason) - 1,
+                              "protocol error: invalid JSON at byte %d",
+                              error.position) = '\0';
+
+            } else {
+                ngx_cpystrn(reason, (u_char *) "protocol error: a frame "
+                            "holds JSON that is not an object",
+                            sizeof(reason));
+                json_decref(msg);
+            }
+
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_sfu_link_message(link, msg) != NGX_OK) {
+            json_decref(msg);
+            return NGX_ERROR;
+        }
+
+        json_decref(msg);
+    }
+
+    link->in_len = last - p;
+    ngx_memmove(link->in, p, link->in_len);
+
+    /* room for the whole frame being received, and at least a header */
+
+    size = NGX_HTTP_SFU_LINK_BUF_SIZE;
+
+    if (link->in_len >= NGX_HTTP_SFU_LINK_HEADER) {
+        size = NGX_HTTP_SFU_LINK_HEADER
+               + ngx_http_sfu_link_frame_size(link->in);
+    }
+
+    if (size > link->in_size) {
+        link->in = ngx_http_sfu_link_grow(link, link->in, link->in_len,
+                                          &link->in_size, size);
+        if (link->in == NULL) {
+            ngx_http_sfu_link_down(link, 0, "out of memory");
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the payload length in a frame header */
+
+static size_t
+ngx_http_sfu_link_frame_size(u_char *p)
+{
+    return (size_t) p[0] << 24 | (size_t) p[1] << 16
+           | (size_t) p[2] << 8 | (size_t) p[3];
+}
+
+
+static ngx_int_t
+ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
+{
+    u_char       reason[80];
+    json_t      *id;
+    ngx_str_t    type;
+    json_int_t   protocol;
+
+    type.data = (u_char *) json_string_value(json_object_get(msg, "type"));
+    type.len = type.data ? ngx_strlen(type.data) : 0;
+
+    if (link->state == NGX_HTTP_SFU_LINK_HELLO) {
+
+        if (type.len != 5 || ngx_strncmp(type.data, "hello", 5) != 0) {
+            ngx_http_sfu_link_down(link, 0, "protocol error: the first "
+                                   "message is not hello");
+            return NGX_ERROR;
+        }
+
+        protocol = json_integer_value(json_object_get(msg, "protocol"));
+
+        if (protocol != NGX_HTTP_SFU_LINK_PROTOCOL) {
+            *ngx_snprintf(reason, sizeof(reason) - 1,
+                          "the worker speaks protocol %L, this module %d",
+                          (int64_t) protocol, NGX_HTTP_SFU_LINK_PROTOCOL)
+                = '\0';
+            ngx_http_sfu_link_down(link, 0, (char *) reason);
+            return NGX_ERROR;
+        }
+
+        link->state = NGX_HTTP_SFU_LINK_UP;
+        link->backoff = NGX_HTTP_SFU_LINK_BACKOFF_MIN;
+
+        ngx_log_error(NGX_LOG_NOTICE, &link->log, 0,
+                      "sfu worker \"%V\" is up%s (worker %L, pid %L)",
+                      &link->path,
+                      link->reported == NGX_HTTP_SFU_LINK_REPORTED_DOWN
+                      ? " again" : "",
+                      (int64_t) json_integer_value(json_object_get(msg,
+                                                                   "worker")),
+                      (int64_t) json_integer_value(json_object_get(msg,
+                                                                   "pid")));
+
+        link->reported = NGX_HTTP_SFU_LINK_REPORTED_UP;
+
+        /* keepalive from now on; the first ping goes out at once */
+        ngx_del_timer(&link->ping);
+        ngx_http_sfu_link_ping_handler(&link->ping);
+
+        if (link->state != NGX_HTTP_SFU_LINK_UP) {
+            return NGX_ERROR;
+        }
+
+    } else if (type.len == 4 && ngx_strncmp(type.data, "pong", 4) == 0) {
+
+        id = json_object_get(msg, "id");
+
+        if (link->ping_pending && json_is_integer(id)
+            && json_integer_value(id) == link->ping_id)
+        {
+            link->rtt = ngx_current_msec - link->ping_sent;
+            link->ping_pending = 0;
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &link->log, 0,
+                       "sfu link: pong from \"%V\", rtt %M",
+                       &link->path, link->rtt);
+
+        return NGX_OK;
+    }
+
+    if (ngx_http_sfu_link_handler) {
+        ngx_http_sfu_link_handler(link->index, msg,
+                                  ngx_http_sfu_link_handler_data);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_sfu_link_write_handler(ngx_event_t *wev)
+{
+    ssize_t                n;
+    ngx_connection_t      *c;
+    ngx_http_sfu_link_t   *link;
+
+    c = wev->data;
+    link = c->data;
+
+    if (link->failure) {
+        ngx_http_sfu_link_down(link, 0, link->failure);
+        return;
+    }
+
+    while (link->out_pos < link->out_len) {
+
+        if (!wev->ready) {
+            break;
+        }
+
+        n = c->send(c, link->out + link->out_pos,
+                    link->out_len - link->out_pos);
+
+        if (n == NGX_ERROR) {
+            ngx_http_sfu_link_down(link, 0, "write failed");
+            return;
+        }
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        link->out_pos += n;
+    }
+
+    if (link->out_pos == link->out_len) {
+        link->out_pos = 0;
+        link->out_len = 0;
+    }
+
+    if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+        ngx_http_sfu_link_down(link, 0, "cannot add the write event");
+    }
+}
+
+
+/*
+ * Appends msg as one frame to the write queue; the write handler, posted
+ * to run after the current event, sends it.  Never closes the link here,
+ * so that callers in the middle of their own work are not re-entered.
+ */
+
+static ngx_int_t
+ngx_http_sfu_link_queue(ngx_http_sfu_link_t *link, json_t *msg)
+{
+    char    *text;
+    size_t   len, queued;
+    u_char  *p;
+
+    text = json_dumps(msg, JSON_COMPACT);
+    if (text == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, &link->log, 0,
+                      "sfu link: json_dumps() failed");
+        return NGX_ERROR;
+    }
+
+    len = ngx_strlen(text);
+
+    if (len == 0 || len > NGX_HTTP_SFU_LINK_MAX_FRAME) {
+        ngx_log_error(NGX_LOG_ERR, &link->log, 0,
+                      "sfu link: a message of %uz bytes for \"%V\" exceeds "
+                      "the frame limit; not sent", len, &link->path);
+        free(text);
+        return NGX_ERROR;
+    }
+
+    queued = link->out_len - link->out_pos;
+
+    if (queued + NGX_HTTP_SFU_LINK_HEADER + len > NGX_HTTP_SFU_LINK_MAX_QUEUE) {
+        free(text);
+        link->failure = "the worker stopped reading (write queue full)";
+        ngx_post_event(link->connection->write, &ngx_posted_events);
+        return NGX_DECLINED;
+    }
+
+    if (link->out_size - link->out_len < NGX_HTTP_SFU_LINK_HEADER + len) {
+        ngx_memmove(link->out, link->out + link->out_pos, queued);
+        link->out_pos = 0;
+        link->out_len = queued;
+    }
+
+    if (link->out_size - link->out_len < NGX_HTTP_SFU_LINK_HEADER + len) {
+        link->out = ngx_http_sfu_link_grow(link, link->out, link->out_len,
+                                           &link->out_size,
+                                           link->out_len
+                                           + NGX_HTTP_SFU_LINK_HEADER + len);
+        if (link->out == NULL) {
+            free(text);
+            link->failure = "out of memory";
+            ngx_post_event(link->connection->write, &ngx_posted_events);
+            return NGX_DECLINED;
+        }
+    }
+
+    p = link->out + link->out_len;
+
+    *p++ = (u_char) (len >> 24);
+    *p++ = (u_char) (len >> 16);
+    *p++ = (u_char) (len >> 8);
+    *p++ = (u_char) len;
+    ngx_memcpy(p, text, len);
+
+    link->out_len += NGX_HTTP_SFU_LINK_HEADER + len;
+
+    free(text);
+
+    ngx_post_event(link->connection->write, &ngx_posted_events);
+
+    return NGX_OK;
+}
+
+
+/* Reallocates buf (used bytes kept) to at least need bytes; frees it on
+ * failure and returns NULL. */
+
+static u_char *
+ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf, size_t used,
+    size_t *size, size_t need)
+{
+    size_t   n;
+    u_char  *p;
+
+    n = ngx_max(*size * 2, need);
+
+    p = ngx_alloc(n, &link->log);
+    if (p == NULL) {
+        ngx_free(buf);
+        *size = 0;
+        return NULL;
+    }
+
+    ngx_memcpy(p, buf, used);
+    ngx_free(buf);
+    *size = n;
+
+    return p;
+}

@@ -1,0 +1,127 @@
+/*
+ * proto: the messages of the module <-> worker protocol (PROTOCOL.md).
+ * Every message is a JSON object whose "type" names it; a request may
+ * carry an "id" that the reply (or the error) echoes.
+ */
+
+#include "proto.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef void (*proto_handler_pt)(sfu_conn_t *c, json_t *msg);
+
+typedef struct {
+    const char        *type;
+    proto_handler_pt   handler;
+} proto_route_t;
+
+static void proto_ping(sfu_conn_t *c, json_t *msg);
+
+static const proto_route_t proto_routes[] = {
+    { "ping", proto_ping },
+};
+
+/* Sends msg and drops the caller's reference. */
+static void
+proto_send(sfu_conn_t *c, json_t *msg)
+{
+    if (msg == NULL) {
+        sfu_log_error("conn %u: out of memory building a reply", sfu_conn_id(c));
+        return;
+    }
+
+    sfu_conn_send(c, msg);
+    json_decref(msg);
+}
+
+static void
+proto_error(sfu_conn_t *c, json_t *request, const char *code,
+            const char *text)
+{
+    json_t *reply, *id;
+
+    reply = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code,
+                      "message", text);
+
+    id = request ? json_object_get(request, "id") : NULL;
+    if (reply != NULL && id != NULL) {
+        json_object_set(reply, "id", id);
+    }
+
+    proto_send(c, reply);
+}
+
+void
+sfu_proto_hello(sfu_conn_t *c, unsigned worker_id)
+{
+    proto_send(c, json_pack("{s:s, s:i, s:i, s:s, s:i, s:i}",
+                            "type", "hello",
+                            "worker", (json_int_t) worker_id,
+                            "protocol", (json_int_t) SFU_PROTOCOL_VERSION,
+                            "version", SFU_WORKER_VERSION,
+                            "pid", (json_int_t) getpid(),
+                            "max_frame", (json_int_t) SFU_FRAME_MAX));
+}
+
+static void
+proto_ping(sfu_conn_t *c, json_t *msg)
+{
+    json_t *pong, *id;
+
+    pong = json_pack("{s:s}", "type", "pong");
+
+    id = json_object_get(msg, "id");
+    if (pong != NULL && id != NULL) {
+        json_object_set(pong, "id", id);
+    }
+
+    proto_send(c, pong);
+}
+
+void
+sfu_proto_message(sfu_conn_t *c, json_t *msg)
+{
+    const char *type;
+    char text[160];
+
+    type = json_string_value(json_object_get(msg, "type"));
+
+    if (type == NULL) {
+        sfu_log_info("conn %u: message without a string \"type\"",
+                     sfu_conn_id(c));
+        proto_error(c, msg, "bad-message",
+                    "a message needs a string \"type\"");
+        return;
+    }
+
+    for (size_t i = 0; i < sizeof(proto_routes) / sizeof(proto_routes[0]);
+         i++)
+    {
+        if (strcmp(type, proto_routes[i].type) == 0) {
+            sfu_log_debug("conn %u: %s", sfu_conn_id(c), type);
+            proto_routes[i].handler(c, msg);
+            return;
+        }
+    }
+
+    snprintf(text, sizeof(text), "unknown message type \"%.64s\"", type);
+    sfu_log_printable(text);
+
+    sfu_log_info("conn %u: %s", sfu_conn_id(c), text);
+    proto_error(c, msg, "unknown-type", text);
+}
+
+void
+sfu_proto_bad_frame(sfu_conn_t *c, const sfu_frame_decoder_t *decoder)
+{
+    json_t *reply;
+
+    reply = json_pack("{s:s, s:s, s:s, s:s}", "type", "error",
+                      "code", "bad-frame",
+                      "reason", sfu_frame_error_name(decoder->error),
+                      "message", decoder->detail);
+    proto_send(c, reply);
+}
