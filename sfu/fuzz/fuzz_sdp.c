@@ -50,8 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sfu_sdp_media_transport(&first, &first.media[i], &t);
         sfu_sdp_fingerprint_bytes(&t, fp, sizeof(fp), &fp_len);
     }
-    /* Output may be longer than the input (defaults, expanded rtcp-fb *), but not unboundedly. */
-    if (sfu_sdp_write(&first, out1, sizeof(out1), &len1, &err) != SFU_SDP_OK) {
+    /* Output may outgrow the input (defaults, rtcp-fb * written per payload type) past what a parse accepts. */
+    if (sfu_sdp_write(&first, out1, sizeof(out1), &len1, &err) != SFU_SDP_OK || len1 > SFU_SDP_MAX_SIZE) {
         return 0;
     }
     if (sfu_sdp_parse(&second, out1, len1, &err) != SFU_SDP_OK) {

@@ -3,6 +3,7 @@
  * stack the SFU meets (Chromium, Firefox, aiortc 1.4, GStreamer webrtcbin),
  * and against broken input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -472,8 +473,10 @@ round_trip(const char *name, const char *sdp)
 {
     struct sfu_sdp_error err;
     size_t len, len2;
+    int rc = parse(session, sdp, &err);
 
-    if (!ok(parse(session, sdp, &err) == SFU_SDP_OK, "%s parses", name)) {
+    ok(rc == SFU_SDP_OK, "%s parses", name);
+    if (rc != SFU_SDP_OK) {
         printf("#   %s\n", err.message);
         return;
     }
@@ -637,7 +640,8 @@ expect_error(const char *sdp, int code, unsigned line, const char *what)
     struct sfu_sdp_error err;
     int rc = parse(session, sdp, &err);
 
-    if (!ok(rc == code && err.line == line, "%s", what)) {
+    ok(rc == code && err.line == line, "%s", what);
+    if (rc != code || err.line != line) {
         printf("#   got %d at line %u: %s\n", rc, err.line, err.message);
     }
 }
