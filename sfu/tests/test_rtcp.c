@@ -393,5 +393,5 @@ main(void)
     test_framing_errors();
     test_report_and_sdes_errors();
     test_writer_bounds();
-    return done_testing();
+    return tap_done();
 }

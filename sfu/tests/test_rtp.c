@@ -316,5 +316,5 @@ main(void)
     test_vp8();
     test_vp9();
     test_h264();
-    return done_testing();
+    return tap_done();
 }

@@ -831,5 +831,5 @@ main(void)
     test_writer_limits_and_checks();
     free(session);
     free(again);
-    return done_testing();
+    return tap_done();
 }
