@@ -45,7 +45,7 @@ turn:
 deps:
 	bash .ci/deps.sh
 
-test: all
+test: all turn
 	$(MAKE) -C sfu test
 	t/bin/run-tests
 
