@@ -63,17 +63,18 @@ fuzz-smoke: $(MODULE_FUZZ)
 	for f in $(MODULE_FUZZ); do \
 	    n=$$(basename $$f); rm -rf $(BUILD)/fuzz/work-$$n; \
 	    mkdir -p $(BUILD)/fuzz/work-$$n; \
-	    $$f $(FUZZ_SMOKE) $(BUILD)/fuzz/work-$$n \
+	    $$f $(FUZZ_SMOKE) -artifact_prefix=$(BUILD)/fuzz/$$n- \
+	        $(BUILD)/fuzz/work-$$n \
 	        ngx_module/fuzz/corpus/$${n#fuzz_} > $(BUILD)/fuzz/$$n.log 2>&1 \
 	        || { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
 	    echo "$$n: $$(tail -n 1 $(BUILD)/fuzz/$$n.log)"; \
 	done
 
-test: all fuzz-smoke
+test: all turn fuzz-smoke
 	$(MAKE) -C sfu test
 	t/bin/run-tests
 
-run: all
+run: all turn
 	conf/run.sh
 
 bench-api: all

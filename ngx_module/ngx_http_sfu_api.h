@@ -56,7 +56,7 @@ ngx_int_t ngx_http_sfu_turn_credentials(ngx_http_request_t *r);
 
 ngx_http_sfu_api_req_t *ngx_http_sfu_api_req(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_api_rate(ngx_http_request_t *r,
-    ngx_http_sfu_rate_t *rate, ngx_str_t *key,
+    ngx_http_sfu_rate_t *rate, const char *scope, ngx_str_t *key,
     ngx_int_t (*next)(ngx_http_request_t *r));
 ngx_int_t ngx_http_sfu_api_bearer(ngx_http_request_t *r, ngx_str_t *value);
 ngx_int_t ngx_http_sfu_random_id(ngx_pool_t *pool, ngx_str_t *id);

@@ -126,7 +126,7 @@ ngx_http_sfu_join_body(ngx_http_request_t *r)
     key = req->key ? req->key->name : r->connection->addr_text;
 
     ngx_http_finalize_request(r,
-        ngx_http_sfu_api_rate(r, &smcf->join_rate, &key,
+        ngx_http_sfu_api_rate(r, &smcf->join_rate, "join", &key,
                               ngx_http_sfu_join_rated));
 }
 

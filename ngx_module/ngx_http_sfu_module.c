@@ -508,7 +508,7 @@ ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     last = value[1].data + value[1].len;
 
-    if (value[1].len < 5 || last[-2] != '/' || last[-3] != 'r') {
+    if (value[1].len < 4 || last[-2] != '/' || last[-3] != 'r') {
         goto invalid;
     }
 

@@ -150,7 +150,7 @@ ngx_http_sfu_rooms_create_body(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
 
     ngx_http_finalize_request(r,
-        ngx_http_sfu_api_rate(r, &smcf->create_rate, &ctx->api_key,
+        ngx_http_sfu_api_rate(r, &smcf->create_rate, "create", &ctx->api_key,
                               ngx_http_sfu_rooms_create_rated));
 }
 

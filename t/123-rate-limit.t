@@ -39,7 +39,7 @@ sub create {
 sub until_counted {
     my ($ngx) = @_;
     my $deadline = time + 10;
-    until ($redis->cmd('EXISTS', 'sfu:rl:ops:60') == 1) {
+    until ($redis->cmd('EXISTS', 'sfu:rl:create:ops:60') == 1) {
         die "never counted in Redis\n" if time > $deadline;
         create($ngx);
         select(undef, undef, undef, 0.05);
@@ -51,7 +51,7 @@ my $ngx = start('open');
 # until the worker's Redis connection is up, "open" lets creates through
 # uncounted: start the window once one has been counted
 until_counted($ngx);
-$redis->cmd('DEL', 'sfu:rl:ops:60');
+$redis->cmd('DEL', 'sfu:rl:create:ops:60');
 
 my $r = create($ngx);
 is($r->{status}, 201, 'window: the first create');
@@ -66,12 +66,12 @@ is($r->{json}{error}{code}, 'rate-limited', 'window: rate-limited');
 my $retry = $r->{headers}{'retry-after'};
 ok(defined $retry && $retry >= 1 && $retry <= 60,
    'window: Retry-After within the minute (' . ($retry // 'none') . ')');
-is($redis->cmd('GET', 'sfu:rl:ops:60'), 11, 'redis: one counter per key and window');
-my $ttl = $redis->cmd('TTL', 'sfu:rl:ops:60');
+is($redis->cmd('GET', 'sfu:rl:create:ops:60'), 11, 'redis: one counter per key and window');
+my $ttl = $redis->cmd('TTL', 'sfu:rl:create:ops:60');
 ok($ttl >= 1 && $ttl <= 60, "redis: the counter expires with the window ($ttl)");
 
 # a window that has ended starts again
-$redis->cmd('EXPIRE', 'sfu:rl:ops:60', 1);
+$redis->cmd('EXPIRE', 'sfu:rl:create:ops:60', 1);
 select(undef, undef, undef, 1.2);
 is(create($ngx)->{status}, 201, 'window: a new window allows again');
 
