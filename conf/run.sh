@@ -83,9 +83,13 @@ if [ ! -s "$state/pg/PG_VERSION" ]; then
     say "creating the PostgreSQL cluster in $state/pg"
     mkdir -p "$state/pg"
     [ ${#as_pg[@]} -eq 0 ] || chown postgres "$state/pg"
+    pwfile=$state/pg.pw
+    (umask 077; echo "$pg_password" > "$pwfile")
+    [ ${#as_pg[@]} -eq 0 ] || chown postgres "$pwfile"
     "${as_pg[@]}" "$pgbin/initdb" -D "$state/pg" -U postgres -A scram-sha-256 \
-        --pwfile=<(echo "$pg_password") >"$state/log/initdb.log" 2>&1 \
-        || die "initdb failed: see $state/log/initdb.log"
+        --pwfile="$pwfile" >"$state/log/initdb.log" 2>&1 \
+        || { rm -f "$pwfile"; die "initdb failed: see $state/log/initdb.log"; }
+    rm -f "$pwfile"
 fi
 [ ${#as_pg[@]} -eq 0 ] || chown postgres "$state/log"
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$state/pg" -w -l "$state/log/postgres.log" \
