@@ -78,7 +78,6 @@ typedef struct {
 } ngx_http_sfu_link_point_t;
 
 
-static void ngx_http_sfu_link_close_all(void);
 static ngx_int_t ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle);
 static int ngx_libc_cdecl ngx_http_sfu_link_cmp_points(const void *one,
     const void *two);
@@ -181,9 +180,6 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
     ngx_http_sfu_link_t       *link;
     ngx_http_sfu_main_conf_t  *smcf;
 
-    /* a reload in single-process mode: the old cycle's links go first */
-    ngx_http_sfu_link_close_all();
-
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
 
     if (smcf == NULL || smcf->workers == NULL || smcf->workers->nelts == 0) {
@@ -236,13 +232,6 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_sfu_link_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_sfu_link_close_all();
-}
-
-
-static void
-ngx_http_sfu_link_close_all(void)
-{
     ngx_uint_t            i;
     ngx_http_sfu_link_t  *link;
 
@@ -265,16 +254,16 @@ ngx_http_sfu_link_close_all(void)
 
 /*
  * NGX_HTTP_SFU_LINK_VNODES points per worker on a 32-bit ring, each the
- * CRC32 of the socket path and the point's number: every process builds
- * the same ring, and a new worker takes over only the arcs before its
- * own points.
+ * MurmurHash2 of the socket path, a NUL and the point's number: every
+ * process builds the same ring, and a new worker takes over only the arcs
+ * before its own points.  (CRC32 spreads such similar keys unevenly.)
  */
 
 static ngx_int_t
 ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle)
 {
-    u_char                     number[4];
-    uint32_t                   hash;
+    u_char                     key[sizeof(struct sockaddr_un) + 5];
+    size_t                     len;
     ngx_uint_t                 i, v;
     ngx_str_t                 *path;
     ngx_http_sfu_link_point_t *point;
@@ -293,19 +282,17 @@ ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle)
     point = ngx_http_sfu_ring;
 
     for (i = 0; i < ngx_http_sfu_nlinks; i++) {
+        ngx_memcpy(key, path[i].data, path[i].len);
+        key[path[i].len] = '\0';
+        len = path[i].len + 5;
+
         for (v = 0; v < NGX_HTTP_SFU_LINK_VNODES; v++) {
-            number[0] = (u_char) (v >> 24);
-            number[1] = (u_char) (v >> 16);
-            number[2] = (u_char) (v >> 8);
-            number[3] = (u_char) v;
+            key[len - 4] = (u_char) (v >> 24);
+            key[len - 3] = (u_char) (v >> 16);
+            key[len - 2] = (u_char) (v >> 8);
+            key[len - 1] = (u_char) v;
 
-            ngx_crc32_init(hash);
-            ngx_crc32_update(&hash, path[i].data, path[i].len);
-            ngx_crc32_update(&hash, (u_char *) "", 1);
-            ngx_crc32_update(&hash, number, 4);
-            ngx_crc32_final(hash);
-
-            point->hash = hash;
+            point->hash = ngx_murmur_hash2(key, len);
             point->link = i;
             point++;
         }
@@ -344,7 +331,7 @@ ngx_http_sfu_link_for_room(ngx_str_t *room_id)
         return (ngx_uint_t) NGX_ERROR;
     }
 
-    hash = ngx_crc32_long(room_id->data, room_id->len);
+    hash = ngx_murmur_hash2(room_id->data, room_id->len);
 
     /* the first point at or after the room's hash, wrapping around */
 

@@ -236,6 +236,17 @@ ok(wait_for(sub { count($errlog, qr/"\Q$sock2\E" is still down: protocol error: 
    'a worker that does not start with hello is refused');
 stop($fake);
 
+# --- reload: new processes link up, the old ones close their links
+
+my $up_before = count($errlog, qr/"\Q$sock1\E" is up/);
+my $closed_before_reload = count($wlog1, qr/closed by peer/);
+kill 'HUP', $ng;
+ok(wait_for(sub { count($errlog, qr/"\Q$sock1\E" is up/) == $up_before + 2 }),
+   'reload: the new worker processes link up');
+ok(wait_for(sub { count($wlog1, qr/closed by peer/)
+                  == $closed_before_reload + 2 }),
+   'reload: the old worker processes close their links as they exit');
+
 # --- graceful shutdown closes the links
 
 my $closed_before = count($wlog1, qr/closed by peer/);
