@@ -4,7 +4,8 @@
  * workers.  One non-blocking Unix stream connection per configured worker,
  * frames of a 4-byte big-endian length plus one JSON object
  * (sfu/PROTOCOL.md), a write queue, ping/pong keepalive, reconnection
- * with exponential backoff, and the hash ring that places rooms.
+ * with exponential backoff.  The ring that places rooms on workers is in
+ * ngx_http_sfu_link_ring.c.
  */
 
 #include "ngx_http_sfu_module.h"
@@ -18,7 +19,6 @@
 #define NGX_HTTP_SFU_LINK_MAX_QUEUE    (16 * 1024 * 1024)
 #define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
 #define NGX_HTTP_SFU_LINK_BACKOFF_MAX  5000
-#define NGX_HTTP_SFU_LINK_VNODES       160
 #define NGX_HTTP_SFU_LINK_PROTOCOL     1
 
 
@@ -72,15 +72,6 @@ typedef struct {
 } ngx_http_sfu_link_t;
 
 
-typedef struct {
-    uint32_t                   hash;
-    ngx_uint_t                 link;
-} ngx_http_sfu_link_point_t;
-
-
-static ngx_int_t ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle);
-static int ngx_libc_cdecl ngx_http_sfu_link_cmp_points(const void *one,
-    const void *two);
 static void ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
     const char *reason);
@@ -101,8 +92,6 @@ static u_char *ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf,
 
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
 static ngx_uint_t                     ngx_http_sfu_nlinks;
-static ngx_http_sfu_link_point_t     *ngx_http_sfu_ring;
-static ngx_uint_t                     ngx_http_sfu_nring;
 static ngx_msec_t                     ngx_http_sfu_ping_interval;
 static ngx_http_sfu_link_handler_pt   ngx_http_sfu_link_handler;
 static void                          *ngx_http_sfu_link_handler_data;
@@ -196,7 +185,7 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (ngx_http_sfu_link_build_ring(cycle) != NGX_OK) {
+    if (ngx_http_sfu_link_ring_init(cycle, smcf->workers) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -247,113 +236,6 @@ ngx_http_sfu_link_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_sfu_links = NULL;
     ngx_http_sfu_nlinks = 0;
-    ngx_http_sfu_ring = NULL;
-    ngx_http_sfu_nring = 0;
-}
-
-
-/*
- * NGX_HTTP_SFU_LINK_VNODES points per worker on a 32-bit ring, each the
- * MurmurHash2 of the socket path, a NUL and the point's number: every
- * process builds the same ring, and a new worker takes over only the arcs
- * before its own points.  (CRC32 spreads such similar keys unevenly.)
- */
-
-static ngx_int_t
-ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle)
-{
-    u_char                     key[sizeof(struct sockaddr_un) + 5];
-    size_t                     len;
-    ngx_uint_t                 i, v;
-    ngx_str_t                 *path;
-    ngx_http_sfu_link_point_t *point;
-    ngx_http_sfu_main_conf_t  *smcf;
-
-    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
-    path = smcf->workers->elts;
-
-    ngx_http_sfu_nring = ngx_http_sfu_nlinks * NGX_HTTP_SFU_LINK_VNODES;
-    ngx_http_sfu_ring = ngx_palloc(cycle->pool, ngx_http_sfu_nring
-                                   * sizeof(ngx_http_sfu_link_point_t));
-    if (ngx_http_sfu_ring == NULL) {
-        return NGX_ERROR;
-    }
-
-    point = ngx_http_sfu_ring;
-
-    for (i = 0; i < ngx_http_sfu_nlinks; i++) {
-        ngx_memcpy(key, path[i].data, path[i].len);
-        key[path[i].len] = '\0';
-        len = path[i].len + 5;
-
-        for (v = 0; v < NGX_HTTP_SFU_LINK_VNODES; v++) {
-            key[len - 4] = (u_char) (v >> 24);
-            key[len - 3] = (u_char) (v >> 16);
-            key[len - 2] = (u_char) (v >> 8);
-            key[len - 1] = (u_char) v;
-
-            point->hash = ngx_murmur_hash2(key, len);
-            point->link = i;
-            point++;
-        }
-    }
-
-    ngx_qsort(ngx_http_sfu_ring, ngx_http_sfu_nring,
-              sizeof(ngx_http_sfu_link_point_t),
-              ngx_http_sfu_link_cmp_points);
-
-    return NGX_OK;
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_sfu_link_cmp_points(const void *one, const void *two)
-{
-    const ngx_http_sfu_link_point_t *first = one;
-    const ngx_http_sfu_link_point_t *second = two;
-
-    if (first->hash != second->hash) {
-        return first->hash < second->hash ? -1 : 1;
-    }
-
-    /* equal hashes: order by worker, so every process agrees */
-    return (first->link > second->link) - (first->link < second->link);
-}
-
-
-ngx_uint_t
-ngx_http_sfu_link_for_room(ngx_str_t *room_id)
-{
-    uint32_t    hash;
-    ngx_uint_t  lo, hi, mid;
-
-    if (ngx_http_sfu_nring == 0) {
-        return (ngx_uint_t) NGX_ERROR;
-    }
-
-    hash = ngx_murmur_hash2(room_id->data, room_id->len);
-
-    /* the first point at or after the room's hash, wrapping around */
-
-    lo = 0;
-    hi = ngx_http_sfu_nring;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (ngx_http_sfu_ring[mid].hash < hash) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    if (lo == ngx_http_sfu_nring) {
-        lo = 0;
-    }
-
-    return ngx_http_sfu_ring[lo].link;
 }
 
 
