@@ -44,8 +44,8 @@ typedef struct {
 
     ngx_uint_t                 state;
     ngx_uint_t                 reported;
-    ngx_err_t                  down_err;      /* last reported ... */
-    u_char                     down_reason[80];  /* ... reason for down */
+    ngx_err_t                  down_err;    /* the cause last reported */
+    u_char                     down_reason[80];
     ngx_connection_t          *connection;
     char                      *failure;     /* why to close, set by send */
 
