@@ -15,7 +15,15 @@ PROVE_JOBS ?= 1
 
 MODULE_SRCS := config $(wildcard ngx_module/*.c ngx_module/*.h)
 
-.PHONY: all module sfu turn deps test test-unit run bench-api fuzz clean
+# libFuzzer targets of the module's parsers: each links only the pure-C
+# code it tests.  make test runs each briefly; make fuzz runs them longer.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_SMOKE   ?= -runs=20000
+FUZZ_TIME    ?= 300
+MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body
+
+.PHONY: all module sfu turn deps test run bench-api fuzz fuzz-smoke clean
 
 all: module sfu
 
@@ -45,17 +53,35 @@ turn:
 deps:
 	bash .ci/deps.sh
 
-test: all
+$(BUILD)/fuzz/fuzz_request_body: ngx_module/fuzz/fuzz_request_body.c \
+		ngx_module/ngx_http_sfu_validate.c ngx_module/ngx_http_sfu_validate.h
+	mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -ljansson -o $@
+
+# a fresh work folder first: libFuzzer writes new inputs there, not into git
+fuzz-smoke: $(MODULE_FUZZ)
+	for f in $(MODULE_FUZZ); do \
+	    n=$$(basename $$f); rm -rf $(BUILD)/fuzz/work-$$n; \
+	    mkdir -p $(BUILD)/fuzz/work-$$n; \
+	    $$f $(FUZZ_SMOKE) -artifact_prefix=$(BUILD)/fuzz/$$n- \
+	        $(BUILD)/fuzz/work-$$n \
+	        ngx_module/fuzz/corpus/$${n#fuzz_} > $(BUILD)/fuzz/$$n.log 2>&1 \
+	        || { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+	    echo "$$n: $$(tail -n 1 $(BUILD)/fuzz/$$n.log)"; \
+	done
+
+test: all turn fuzz-smoke
 	$(MAKE) -C sfu test
 	t/bin/run-tests
 
-run: all
+run: all turn
 	conf/run.sh
 
 bench-api: all
 	t/bin/bench-api
 
 fuzz:
+	$(MAKE) fuzz-smoke FUZZ_SMOKE=-max_total_time=$(FUZZ_TIME)
 	$(MAKE) -C sfu fuzz
 
 clean:

@@ -9,6 +9,8 @@ packages=(
     nginx nginx-dev
     libpq-dev libhiredis-dev libjansson-dev libjwt-dev libssl-dev
     libnice-dev libglib2.0-dev libsrtp2-dev
+    # coturn from source (turn/): fetched with apt-get source, built here
+    dpkg-dev libevent-dev libsqlite3-dev
     # services for make run and the tests
     postgresql-15 postgresql-client-15 redis-server coturn openssl
     # test runner (Test::Nginx-compatible) and clients
@@ -19,6 +21,37 @@ packages=(
     docker-compose wrk curl
 )
 
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# turn/ fetches coturn's source through apt-get source, which needs a deb-src
+# entry for bookworm main. Add one on the mirror the machine already uses for
+# bookworm (deb822 debian.sources or one-line sources.list), once.
+src_list=/etc/apt/sources.list.d/ngx-sfu-src.list
+need_update=
+if [ ! -e "$src_list" ] && ! apt-get indextargets --format '$(CREATED_BY) $(RELEASE) $(COMPONENT)' 2>/dev/null \
+        | grep -q '^Sources bookworm main$'; then
+    # The entry repeats the mirror's Signed-By, else apt rejects the conflict.
+    entry=$(awk '
+        FNR == 1      { ok = 0; uri = ""; key = "" }
+        /^URIs:/      { uri = $2 }
+        /^Suites:/    { for (i = 2; i <= NF; i++) if ($i == "bookworm") ok = 1 }
+        /^Signed-By:/ { key = $2 }
+        /^$/          { if (ok && uri) exit; ok = 0; uri = ""; key = "" }
+        END           { if (ok && uri) print (key ? "[signed-by=" key "] " : "") uri }' \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null)
+    [ -n "$entry" ] || entry=$(awk '$1 == "deb" && $0 ~ / bookworm / {
+            sub(/^deb[ \t]+/, ""); sub(/[ \t]+bookworm .*/, ""); print; exit }' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
+    if [ -z "$entry" ]; then
+        echo "deps: no apt source for bookworm found; cannot add deb-src for coturn" >&2
+        exit 1
+    fi
+    echo "deb-src $entry bookworm main" | $SUDO tee "$src_list" >/dev/null
+    echo "deps: added $src_list (deb-src $entry bookworm main)"
+    need_update=1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
@@ -26,12 +59,11 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+    [ -z "$need_update" ] || $SUDO apt-get update -qq
     echo "deps: all ${#packages[@]} packages present"
     exit 0
 fi
 
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 

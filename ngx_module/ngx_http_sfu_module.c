@@ -5,6 +5,13 @@
  */
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_api.h"
+#include "ngx_http_sfu_pg.h"
+#include "ngx_http_sfu_redis.h"
+#include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_password.h"
+#include "ngx_http_sfu_token.h"
+#include "ngx_http_sfu_turn.h"
 #include "ngx_http_sfu_link.h"
 
 
@@ -20,6 +27,7 @@ static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_sfu_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
 static void ngx_http_sfu_exit_process(ngx_cycle_t *cycle);
 
@@ -221,7 +229,7 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
 static ngx_http_module_t  ngx_http_sfu_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_sfu_postconfiguration,        /* postconfiguration */
 
     ngx_http_sfu_create_main_conf,         /* create main configuration */
     ngx_http_sfu_init_main_conf,           /* init main configuration */
@@ -322,9 +330,22 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->signaling_path, "/ws");
     }
 
-    if (smcf->pg_pool_size == 0) {
+    if (smcf->pg_pool_size == 0 || smcf->pg_pool_size > 64) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"sfu_postgres_pool\" must be at least 1");
+                           "\"sfu_postgres_pool\" must be 1 to 64");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->pg_conninfo.len
+        && ngx_http_sfu_pg_check_conf(cf, smcf) != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK
+        || ngx_http_sfu_token_check_conf(cf, smcf) != NGX_CONF_OK
+        || ngx_http_sfu_turn_check_conf(cf, smcf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -361,8 +382,31 @@ ngx_http_sfu_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_sfu_loc_conf_t *prev = parent;
     ngx_http_sfu_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_sfu_main_conf_t  *smcf;
+
     ngx_conf_merge_uint_value(conf->handler, prev->handler,
                               NGX_HTTP_SFU_HANDLER_NONE);
+
+    if (conf->handler != NGX_HTTP_SFU_HANDLER_API) {
+        return NGX_CONF_OK;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+
+    if (smcf->pg_conninfo.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_api\" needs \"sfu_postgres\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* bodies within sfu_max_body_size stay in memory */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->client_body_buffer_size < smcf->max_body_size) {
+        clcf->client_body_buffer_size = smcf->max_body_size;
+    }
 
     return NGX_CONF_OK;
 }
@@ -374,12 +418,18 @@ ngx_http_sfu_set_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_sfu_loc_conf_t *slcf = conf;
 
     ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_sfu_main_conf_t  *smcf;
 
     if (slcf->handler != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
     slcf->handler = (ngx_uint_t) cmd->post;
+
+    if (slcf->handler == NGX_HTTP_SFU_HANDLER_API) {
+        smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+        smcf->api = 1;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_sfu_handler;
@@ -458,7 +508,7 @@ ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     last = value[1].data + value[1].len;
 
-    if (value[1].len < 5 || last[-2] != '/' || last[-3] != 'r') {
+    if (value[1].len < 4 || last[-2] != '/' || last[-3] != 'r') {
         goto invalid;
     }
 
@@ -504,6 +554,15 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
 
     switch (slcf->handler) {
 
+    case NGX_HTTP_SFU_HANDLER_API:
+        return ngx_http_sfu_api_handler(r);
+
+    case NGX_HTTP_SFU_HANDLER_HEALTH:
+        return ngx_http_sfu_health_handler(r);
+
+    case NGX_HTTP_SFU_HANDLER_METRICS:
+        return ngx_http_sfu_metrics_handler(r);
+
     default:
         return NGX_HTTP_NOT_FOUND;
     }
@@ -511,14 +570,41 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
 
 
 static ngx_int_t
+ngx_http_sfu_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_sfu_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+
+    if (ngx_http_sfu_metrics_conf(cf, smcf) != NGX_OK
+        || ngx_http_sfu_password_conf(cf, smcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_http_sfu_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_sfu_link_init_process(cycle);
+    if (ngx_http_sfu_pg_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_redis_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_turn_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_link_init_process(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
 static void
 ngx_http_sfu_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_sfu_pg_exit_process(cycle);
+    ngx_http_sfu_redis_exit_process(cycle);
     ngx_http_sfu_link_exit_process(cycle);
 }

@@ -63,6 +63,9 @@ typedef struct {
     /* API keys (ngx_http_sfu_api_key_t) */
     ngx_array_t               *api_keys;
 
+    /* an sfu_api location exists */
+    unsigned                   api:1;
+
     /* join tokens */
     ngx_str_t                  jwt_secret;
     time_t                     token_ttl;
@@ -113,6 +116,8 @@ typedef struct {
     json_t                    *body;       /* parsed request body, or NULL */
     ngx_str_t                  api_key;    /* name of the API key used */
     void                      *data;       /* the handler's own state */
+    void                      *api;        /* ngx_http_sfu_api_req_t */
+    ngx_int_t                (*next)(ngx_http_request_t *r);
 } ngx_http_sfu_ctx_t;
 
 

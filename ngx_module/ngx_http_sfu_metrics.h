@@ -1,0 +1,66 @@
+
+/*
+ * Counters shared by all nginx worker processes (one shared memory zone,
+ * "sfu_metrics"), /metrics in Prometheus text format 0.0.4, and /health.
+ *
+ * Every request served by a location with an sfu_* handler is counted once,
+ * in the log phase, as sfu_http_requests_total{endpoint, status}: endpoint
+ * is ngx_http_sfu_ctx_t.endpoint ("unknown" when unset), status the one
+ * logged.  The table keeps NGX_HTTP_SFU_METRICS_SLOTS (endpoint, status)
+ * pairs; later pairs are counted as {endpoint="other",status="other"}.
+ * Counters survive a reload, not a restart.
+ */
+
+#ifndef _NGX_HTTP_SFU_METRICS_H_INCLUDED_
+#define _NGX_HTTP_SFU_METRICS_H_INCLUDED_
+
+
+#include "ngx_http_sfu_module.h"
+
+
+#define NGX_HTTP_SFU_METRICS_SLOTS  128
+
+
+typedef enum {
+    NGX_HTTP_SFU_METRIC_ROOMS_CREATED = 0,   /* sfu_rooms_created_total */
+    NGX_HTTP_SFU_METRIC_ROOMS_ENDED,         /* sfu_rooms_ended_total */
+    NGX_HTTP_SFU_METRIC_PARTICIPANTS_JOINED, /* sfu_participants_joined_total */
+    NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,   /* sfu_participants_left_total */
+    NGX_HTTP_SFU_METRIC_ROOMS,               /* gauge webrtc_rooms_total */
+    NGX_HTTP_SFU_METRIC_PARTICIPANTS,        /* gauge webrtc_participants_total */
+    NGX_HTTP_SFU_METRIC_LAST
+} ngx_http_sfu_metric_e;
+
+
+/*
+ * Adds the shared zone (smcf->shm_zone) and the log-phase counter.  Call
+ * from postconfiguration.
+ */
+ngx_int_t ngx_http_sfu_metrics_conf(ngx_conf_t *cf,
+    ngx_http_sfu_main_conf_t *smcf);
+
+/*
+ * Atomically adds delta to a metric (negative for a gauge going down):
+ * a room created adds 1 to ROOMS_CREATED and ROOMS; ended, 1 to ROOMS_ENDED
+ * and -1 to ROOMS; likewise for participants.
+ */
+void ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta);
+
+/* GET /metrics: Prometheus text format, endpoint "metrics" */
+ngx_int_t ngx_http_sfu_metrics_handler(ngx_http_request_t *r);
+
+/*
+ * GET /health, endpoint "health":
+ *   {"status": "ok"|"degraded", "version": "...",
+ *    "postgres": {"status": "up"|"down"},
+ *    "redis": {"status": "up"|"down"|"disabled"},
+ *    "workers": [{"path": "...", "status": "up", "rtt_ms": N},
+ *                {"path": "...", "status": "down"}, ...]}
+ * 200 when PostgreSQL and every SFU worker are up, 503 otherwise; "status"
+ * is "ok" when, in addition, Redis is not down.  Each answer is this worker
+ * process' view.
+ */
+ngx_int_t ngx_http_sfu_health_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_SFU_METRICS_H_INCLUDED_ */

@@ -1,0 +1,104 @@
+
+/*
+ * The PostgreSQL schema as numbered migrations.
+ *
+ * The whole text runs as one implicit transaction on a worker's first
+ * connection: an advisory lock serialises workers and nodes, and each
+ * migration applies only when its version is not yet recorded, so the
+ * text is safe to run any number of times and an upgrade only ever adds.
+ * Never edit a released migration: append a new one.
+ */
+
+#include "ngx_http_sfu_pg.h"
+
+
+const char  *ngx_http_sfu_schema_sql =
+
+    "SELECT pg_advisory_xact_lock(hashtext('ngx-sfu schema'));"
+
+    "CREATE TABLE IF NOT EXISTS sfu_schema ("
+    "  version     integer PRIMARY KEY,"
+    "  applied_at  timestamptz NOT NULL DEFAULT now()"
+    ");"
+
+    /* 1: rooms and the history of their participants */
+
+    "DO $migration$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM sfu_schema WHERE version = 1) THEN"
+
+    "  CREATE TABLE sfu_rooms ("
+    "    id                 text PRIMARY KEY,"
+    "    name               text NOT NULL,"
+    "    max_participants   integer NOT NULL"
+    "                       CHECK (max_participants BETWEEN 1 AND 1000),"
+    "    password_hash      text,"
+    "    waiting_room       boolean NOT NULL DEFAULT false,"
+    "    recording_enabled  boolean NOT NULL DEFAULT false,"
+    "    status             text NOT NULL DEFAULT 'open'"
+    "                       CHECK (status IN ('open', 'ended')),"
+    "    created_by         text NOT NULL,"
+    "    created_at         timestamptz NOT NULL DEFAULT now(),"
+    "    updated_at         timestamptz NOT NULL DEFAULT now(),"
+    "    ended_at           timestamptz"
+    "  );"
+    "  CREATE INDEX sfu_rooms_created ON sfu_rooms (created_at DESC, id DESC);"
+
+    /*
+     * A participant row is written when a join token is issued
+     * ("joining"); the signaling connection makes it "connected", leaving
+     * fills left_at.  A joining place is held for a while only, so that
+     * tokens nobody uses do not fill a room.
+     */
+
+    "  CREATE TABLE sfu_participants ("
+    "    id           text PRIMARY KEY,"
+    "    room_id      text NOT NULL REFERENCES sfu_rooms (id),"
+    "    name         text NOT NULL,"
+    "    role         text NOT NULL CHECK (role IN ('host', 'participant')),"
+    "    state        text NOT NULL DEFAULT 'joining'"
+    "                 CHECK (state IN ('joining', 'connected', 'left')),"
+    "    client_addr  text,"
+    "    joined_at    timestamptz NOT NULL DEFAULT now(),"
+    "    left_at      timestamptz,"
+    "    left_reason  text"
+    "  );"
+    "  CREATE INDEX sfu_participants_live ON sfu_participants (room_id)"
+    "    WHERE left_at IS NULL;"
+
+    /*
+     * Each statement of a PL/pgSQL function sees what committed before it
+     * started, so the count after the row lock includes the joins that
+     * held the lock before this one.
+     */
+
+    "  CREATE FUNCTION sfu_join(p_room text, p_id text, p_name text,"
+    "      p_role text, p_addr text, p_verified boolean, p_hold interval)"
+    "    RETURNS TABLE (status text, max_participants integer, live bigint,"
+    "                   password_hash text, joined boolean)"
+    "    LANGUAGE plpgsql AS $join$"
+    "  DECLARE"
+    "    room sfu_rooms%ROWTYPE;"
+    "    n bigint;"
+    "  BEGIN"
+    "    SELECT * INTO room FROM sfu_rooms r WHERE r.id = p_room FOR UPDATE;"
+    "    IF NOT FOUND THEN RETURN; END IF;"
+    "    SELECT count(*) INTO n FROM sfu_participants p"
+    "      WHERE p.room_id = p_room AND p.left_at IS NULL"
+    "        AND (p.state = 'connected'"
+    "             OR p.joined_at > now() - p_hold);"
+    "    IF room.status = 'open' AND n < room.max_participants"
+    "       AND (room.password_hash IS NULL OR p_verified)"
+    "    THEN"
+    "      INSERT INTO sfu_participants (id, room_id, name, role, client_addr)"
+    "        VALUES (p_id, p_room, p_name, p_role, p_addr);"
+    "      RETURN QUERY SELECT room.status, room.max_participants, n + 1,"
+    "                          NULL::text, true;"
+    "    ELSE"
+    "      RETURN QUERY SELECT room.status, room.max_participants, n,"
+    "                          room.password_hash, false;"
+    "    END IF;"
+    "  END $join$;"
+
+    "  INSERT INTO sfu_schema (version) VALUES (1);"
+    " END IF;"
+    "END $migration$;";
