@@ -4,7 +4,8 @@
  * workers.  One non-blocking Unix stream connection per configured worker,
  * frames of a 4-byte big-endian length plus one JSON object
  * (sfu/PROTOCOL.md), a write queue, ping/pong keepalive, reconnection
- * with exponential backoff, and the hash ring that places rooms.
+ * with exponential backoff.  The ring that places rooms on workers is in
+ * ngx_http_sfu_link_ring.c.
  */
 
 #include "ngx_http_sfu_module.h"
@@ -18,7 +19,6 @@
 #define NGX_HTTP_SFU_LINK_MAX_QUEUE    (16 * 1024 * 1024)
 #define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
 #define NGX_HTTP_SFU_LINK_BACKOFF_MAX  5000
-#define NGX_HTTP_SFU_LINK_VNODES       160
 #define NGX_HTTP_SFU_LINK_PROTOCOL     1
 
 
@@ -44,8 +44,8 @@ typedef struct {
 
     ngx_uint_t                 state;
     ngx_uint_t                 reported;
-    ngx_err_t                  down_err;      /* last reported ... */
-    u_char                     down_reason[80];  /* ... reason for down */
+    ngx_err_t                  down_err;    /* the cause last reported */
+    u_char                     down_reason[80];
     ngx_connection_t          *connection;
     char                      *failure;     /* why to close, set by send */
 
@@ -72,16 +72,6 @@ typedef struct {
 } ngx_http_sfu_link_t;
 
 
-typedef struct {
-    uint32_t                   hash;
-    ngx_uint_t                 link;
-} ngx_http_sfu_link_point_t;
-
-
-static void ngx_http_sfu_link_close_all(void);
-static ngx_int_t ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle);
-static int ngx_libc_cdecl ngx_http_sfu_link_cmp_points(const void *one,
-    const void *two);
 static void ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
     const char *reason);
@@ -102,8 +92,6 @@ static u_char *ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf,
 
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
 static ngx_uint_t                     ngx_http_sfu_nlinks;
-static ngx_http_sfu_link_point_t     *ngx_http_sfu_ring;
-static ngx_uint_t                     ngx_http_sfu_nring;
 static ngx_msec_t                     ngx_http_sfu_ping_interval;
 static ngx_http_sfu_link_handler_pt   ngx_http_sfu_link_handler;
 static void                          *ngx_http_sfu_link_handler_data;
@@ -181,9 +169,6 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
     ngx_http_sfu_link_t       *link;
     ngx_http_sfu_main_conf_t  *smcf;
 
-    /* a reload in single-process mode: the old cycle's links go first */
-    ngx_http_sfu_link_close_all();
-
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
 
     if (smcf == NULL || smcf->workers == NULL || smcf->workers->nelts == 0) {
@@ -200,7 +185,7 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (ngx_http_sfu_link_build_ring(cycle) != NGX_OK) {
+    if (ngx_http_sfu_link_ring_init(cycle, smcf->workers) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -236,13 +221,6 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_sfu_link_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_sfu_link_close_all();
-}
-
-
-static void
-ngx_http_sfu_link_close_all(void)
-{
     ngx_uint_t            i;
     ngx_http_sfu_link_t  *link;
 
@@ -258,115 +236,6 @@ ngx_http_sfu_link_close_all(void)
 
     ngx_http_sfu_links = NULL;
     ngx_http_sfu_nlinks = 0;
-    ngx_http_sfu_ring = NULL;
-    ngx_http_sfu_nring = 0;
-}
-
-
-/*
- * NGX_HTTP_SFU_LINK_VNODES points per worker on a 32-bit ring, each the
- * CRC32 of the socket path and the point's number: every process builds
- * the same ring, and a new worker takes over only the arcs before its
- * own points.
- */
-
-static ngx_int_t
-ngx_http_sfu_link_build_ring(ngx_cycle_t *cycle)
-{
-    u_char                     number[4];
-    uint32_t                   hash;
-    ngx_uint_t                 i, v;
-    ngx_str_t                 *path;
-    ngx_http_sfu_link_point_t *point;
-    ngx_http_sfu_main_conf_t  *smcf;
-
-    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
-    path = smcf->workers->elts;
-
-    ngx_http_sfu_nring = ngx_http_sfu_nlinks * NGX_HTTP_SFU_LINK_VNODES;
-    ngx_http_sfu_ring = ngx_palloc(cycle->pool, ngx_http_sfu_nring
-                                   * sizeof(ngx_http_sfu_link_point_t));
-    if (ngx_http_sfu_ring == NULL) {
-        return NGX_ERROR;
-    }
-
-    point = ngx_http_sfu_ring;
-
-    for (i = 0; i < ngx_http_sfu_nlinks; i++) {
-        for (v = 0; v < NGX_HTTP_SFU_LINK_VNODES; v++) {
-            number[0] = (u_char) (v >> 24);
-            number[1] = (u_char) (v >> 16);
-            number[2] = (u_char) (v >> 8);
-            number[3] = (u_char) v;
-
-            ngx_crc32_init(hash);
-            ngx_crc32_update(&hash, path[i].data, path[i].len);
-            ngx_crc32_update(&hash, (u_char *) "", 1);
-            ngx_crc32_update(&hash, number, 4);
-            ngx_crc32_final(hash);
-
-            point->hash = hash;
-            point->link = i;
-            point++;
-        }
-    }
-
-    ngx_qsort(ngx_http_sfu_ring, ngx_http_sfu_nring,
-              sizeof(ngx_http_sfu_link_point_t),
-              ngx_http_sfu_link_cmp_points);
-
-    return NGX_OK;
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_sfu_link_cmp_points(const void *one, const void *two)
-{
-    const ngx_http_sfu_link_point_t *first = one;
-    const ngx_http_sfu_link_point_t *second = two;
-
-    if (first->hash != second->hash) {
-        return first->hash < second->hash ? -1 : 1;
-    }
-
-    /* equal hashes: order by worker, so every process agrees */
-    return (first->link > second->link) - (first->link < second->link);
-}
-
-
-ngx_uint_t
-ngx_http_sfu_link_for_room(ngx_str_t *room_id)
-{
-    uint32_t    hash;
-    ngx_uint_t  lo, hi, mid;
-
-    if (ngx_http_sfu_nring == 0) {
-        return (ngx_uint_t) NGX_ERROR;
-    }
-
-    hash = ngx_crc32_long(room_id->data, room_id->len);
-
-    /* the first point at or after the room's hash, wrapping around */
-
-    lo = 0;
-    hi = ngx_http_sfu_nring;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (ngx_http_sfu_ring[mid].hash < hash) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    if (lo == ngx_http_sfu_nring) {
-        lo = 0;
-    }
-
-    return ngx_http_sfu_ring[lo].link;
 }
 
 

@@ -32,6 +32,10 @@ typedef void (*ngx_http_sfu_link_handler_pt)(ngx_uint_t link, json_t *msg,
 char *ngx_http_sfu_link_conf_worker(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+/* builds the room ring over the worker paths (ngx_http_sfu_link_ring.c) */
+ngx_int_t ngx_http_sfu_link_ring_init(ngx_cycle_t *cycle,
+    ngx_array_t *workers);
+
 /* connects to every configured worker; from the module's init_process */
 ngx_int_t ngx_http_sfu_link_init_process(ngx_cycle_t *cycle);
 void ngx_http_sfu_link_exit_process(ngx_cycle_t *cycle);

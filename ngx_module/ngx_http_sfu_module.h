@@ -13,7 +13,8 @@
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
  *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
- *   ngx_http_sfu_link.c      connections to the SFU workers, room placement
+ *   ngx_http_sfu_link.c      connections to the SFU workers
+ *   ngx_http_sfu_link_ring.c consistent hash placing rooms on SFU workers
  */
 
 #ifndef _NGX_HTTP_SFU_MODULE_H_INCLUDED_

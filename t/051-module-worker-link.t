@@ -2,29 +2,32 @@
 # (ngx_module/ngx_http_sfu_link.c): it connects at start, pings, notices
 # a dead, frozen or misbehaving worker, reconnects with backoff, and says
 # so in the error log once per transition.
-# Self-contained: writes its own nginx.conf; needs build/ngx_http_sfu_module.so
-# and build/sfu/sfu-worker (make), and /usr/sbin/nginx (or TEST_NGINX_BINARY).
+# nginx runs through the harness (SFUTest::HTTP: master on, 2 workers);
+# the SFU workers, real (build/sfu/sfu-worker) or stand-ins, are the test's.
 
 use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use FindBin;
+use lib "$FindBin::Bin/lib";
 use IO::Socket::UNIX;
-use POSIX qw(WNOHANG);
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(sleep time);
+use SFUTest::HTTP;
+use SFUTest::NginxProc;
 
-my $root   = "$FindBin::Bin/..";
-my $module = "$root/build/ngx_http_sfu_module.so";
-my $worker = "$root/build/sfu/sfu-worker";
-my $nginx  = $ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx';
+my $repo   = "$FindBin::Bin/..";
+my $worker = "$repo/build/sfu/sfu-worker";
+$ENV{TEST_NGINX_BINARY} //= '/usr/sbin/nginx';
+$ENV{TEST_NGINX_LOAD_MODULES} //= "$repo/build/ngx_http_sfu_module.so";
 
--f $module or BAIL_OUT("$module is not built: run make");
+-f $ENV{TEST_NGINX_LOAD_MODULES}
+    or BAIL_OUT("$ENV{TEST_NGINX_LOAD_MODULES} is not built: run make");
 -x $worker or BAIL_OUT("$worker is not built: run make");
 
+# short paths: a Unix socket path has at most 107 bytes
 my $dir = tempdir(CLEANUP => 1);
-my $errlog = "$dir/error.log";
 my @kill_at_end;
 
 sub spawn {
@@ -49,7 +52,7 @@ sub stop {
 
 END { kill 'KILL', @kill_at_end if @kill_at_end; waitpid $_, 0 for @kill_at_end }
 
-sub slurp { open my $f, '<', $_[0] or return ''; local $/; scalar <$f> }
+sub slurp { SFUTest::NginxProc::slurp($_[0]) }
 
 sub count { my ($file, $re) = @_; my @m = slurp($file) =~ /$re/g; scalar @m }
 
@@ -68,38 +71,17 @@ sub start_worker {
     return $pid;
 }
 
-sub nginx_conf {
-    my ($name, $http) = @_;
-    my $user = $> == 0 ? 'user root;' : '';
-    open my $f, '>', "$dir/$name" or die;
-    print $f <<"CONF";
-load_module $module;
-daemon off;
-master_process on;
-worker_processes 2;
-$user
-pid $dir/nginx.pid;
-error_log $errlog info;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-$http
-}
-CONF
-    close $f;
-    return "$dir/$name";
-}
-
 # nginx -t on a configuration: (exit status, output)
 sub nginx_test {
     my ($http) = @_;
-    my $conf = nginx_conf('test.conf', $http);
-    my $out = `$nginx -t -p $dir/ -c $conf -e $dir/test-error.log 2>&1`;
+    my $root = "$dir/conftest";
+    SFUTest::NginxProc::setup_servroot($root);
+    SFUTest::NginxProc::write_file("$root/conf/nginx.conf",
+        SFUTest::NginxProc::render_conf(
+            root => $root, port => SFUTest::NginxProc::free_port(),
+            load_modules => [ $ENV{TEST_NGINX_LOAD_MODULES} ],
+            http_config => $http));
+    my $out = `$ENV{TEST_NGINX_BINARY} -t -p $root/ -c $root/conf/nginx.conf -e $root/logs/error.log 2>&1`;
     return ($? >> 8, $out);
 }
 
@@ -149,17 +131,27 @@ is($rc, 0, 'unix:/absolute and unix:relative worker paths are accepted')
 # --- links come up, one per nginx worker process, and ping
 
 my $sock1 = "$dir/w1.sock";
-my $sock2 = "$dir/w2.sock";
 my $w1 = start_worker($sock1, 1);
 
 # worker 2 is given relative to the prefix and is not running yet
-my $conf = nginx_conf('nginx.conf', <<"HTTP");
+my $ngx = SFUTest::HTTP->start_nginx(
+    root => "$dir/servroot", workers => 2, log_level => 'info',
+    http_config => <<"HTTP",
     sfu_worker unix:$sock1;
     sfu_worker unix:w2.sock;
     sfu_worker_ping_interval 300ms;
 HTTP
-my $ng = spawn("$dir/nginx.out", $nginx, '-p', "$dir/", '-c', $conf,
-               '-e', $errlog);
+    config => 'location = /health { sfu_health; }');
+my $ng = $ngx->{pid};
+my $errlog = "$dir/servroot/logs/error.log";
+my $sock2 = "$dir/servroot/w2.sock";
+
+sub health_workers {
+    my $r = $ngx->request(GET => '/health');
+    return join ' ', map { "$_->{path}=$_->{status}"
+                           . (defined $_->{rtt_ms} ? "/rtt" : '') }
+                     @{ $r->{json}{workers} || [] };
+}
 
 my $up1 = qr/\[notice\] (\d+)#\d+: sfu worker "\Q$sock1\E" is up \(worker 1, pid $w1\)/;
 ok(wait_for(sub { count($errlog, $up1) == 2 }),
@@ -179,6 +171,9 @@ ok(wait_for(sub { count($wlog1, qr/conn 1: ping$/m) >= 3
                   && count($wlog1, qr/conn 2: ping$/m) >= 3 }),
    'pings arrive on both connections, every interval');
 
+is(health_workers(), "$sock1=up/rtt $sock2=down",
+   '/health shows each link\'s state and the up one\'s round-trip time');
+
 sleep 1.5;
 is(count($errlog, qr/"\Q$sock2\E" is down/), 2,
    'retries to an absent worker are not logged again');
@@ -196,6 +191,7 @@ stop($w1, 'KILL');
 my $lost1 = qr/\[error\] \d+#\d+: sfu worker "\Q$sock1\E" is down: the worker closed the connection/;
 ok(wait_for(sub { count($errlog, $lost1) == 2 }),
    'a killed worker is reported down by both processes');
+is(health_workers(), "$sock1=down $sock2=up/rtt", '/health shows the loss');
 sleep 1;
 is(count($errlog, qr/"\Q$sock1\E" is down/), 2,
    '... once each, however many reconnects fail meanwhile');
@@ -236,10 +232,22 @@ ok(wait_for(sub { count($errlog, qr/"\Q$sock2\E" is still down: protocol error: 
    'a worker that does not start with hello is refused');
 stop($fake);
 
+# --- reload: new processes link up, the old ones close their links
+
+my $up_before = count($errlog, qr/"\Q$sock1\E" is up/);
+my $closed_before_reload = count($wlog1, qr/closed by peer/);
+kill 'HUP', $ng;
+ok(wait_for(sub { count($errlog, qr/"\Q$sock1\E" is up/) == $up_before + 2 }),
+   'reload: the new worker processes link up');
+ok(wait_for(sub { count($wlog1, qr/closed by peer/)
+                  == $closed_before_reload + 2 }),
+   'reload: the old worker processes close their links as they exit');
+
 # --- graceful shutdown closes the links
 
 my $closed_before = count($wlog1, qr/closed by peer/);
 is(stop($ng, 'QUIT'), 0, 'nginx shuts down gracefully with links open');
+delete $ngx->{pid};
 is(count($wlog1, qr/closed by peer/) - $closed_before, 2,
    '... closing both connections to the worker');
 my $errors = join '', slurp($errlog) =~ /^.*\[(?:alert|crit|emerg)\].*$/mg;
