@@ -58,6 +58,13 @@ refused('expired credential', mint($secret, 'participant-1', -5));
 my ($other_user) = mint($secret, 'participant-2', 600);
 refused("another username with this password", $other_user, $pass);
 
+# Quotas: user-quota (12 by default) concurrent allocations per username.
+my ($quser, $qpass) = mint($secret, 'participant-quota', 600);
+my @held = map { SFUTurn::Client->new(port => $turn->{port}, username => $quser, password => $qpass) } 1 .. 13;
+my @codes = map { my $r = $_->allocate; $r->{ok} ? 'ok' : $r->{code} } @held;
+is_deeply([@codes[0 .. 11]], [('ok') x 12], 'user-quota: 12 allocations for one participant');
+is($codes[12], 486, 'user-quota: the 13th gets 486 (Allocation Quota Reached)');
+
 sleep 1;
 my $ev = do { local (@ARGV, $/) = $events; <> } // '';
 like($ev, qr{turn/realm/\Q$SFUTurn::REALM\E/user/\Q$user\E/allocation/\d+/status\s+new lifetime=\d+},
