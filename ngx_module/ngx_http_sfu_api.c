@@ -6,7 +6,7 @@
  */
 
 #include "ngx_http_sfu_api.h"
-#include "ngx_http_sfu_redis.h"
+#include "ngx_http_sfu_ratelimit.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -527,10 +527,7 @@ ngx_http_sfu_pg_json_bool(PGresult *res, int row, int col)
 }
 
 
-/*
- * Applies a rate limit to "scope:key" (each limit counts apart, even for
- * the same caller), then continues with next.
- */
+/* applies the rate limit of a scope to key, then continues with next */
 
 ngx_int_t
 ngx_http_sfu_api_rate(ngx_http_request_t *r, ngx_http_sfu_rate_t *rate,
@@ -538,21 +535,12 @@ ngx_http_sfu_api_rate(ngx_http_request_t *r, ngx_http_sfu_rate_t *rate,
     ngx_int_t (*next)(ngx_http_request_t *r))
 {
     ngx_int_t            rc;
-    ngx_str_t            scoped;
     ngx_http_sfu_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     ctx->next = next;
 
-    scoped.len = ngx_strlen(scope) + 1 + key->len;
-    scoped.data = ngx_pnalloc(r->pool, scoped.len);
-    if (scoped.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_sprintf(scoped.data, "%s:%V", scope, key);
-
-    rc = ngx_http_sfu_rate_check(r, rate, &scoped, ngx_http_sfu_api_rated);
+    rc = ngx_http_sfu_rate_check(r, rate, scope, key, ngx_http_sfu_api_rated);
 
     if (rc == NGX_AGAIN) {
         return NGX_DONE;

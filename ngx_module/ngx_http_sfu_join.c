@@ -12,7 +12,6 @@
  */
 
 #include "ngx_http_sfu_api.h"
-#include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_password.h"
 #include "ngx_http_sfu_token.h"
 #include "ngx_http_sfu_turn.h"

@@ -7,7 +7,8 @@
  *   ngx_http_sfu_json.c      JSON request bodies and JSON/error responses
  *   ngx_http_sfu_pg.c        non-blocking libpq pool on nginx's event loop
  *   ngx_http_sfu_schema.c    versioned PostgreSQL schema, applied at start
- *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop, rate limits
+ *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop
+ *   ngx_http_sfu_ratelimit.c fixed-window rate limits counted in Redis
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache

@@ -1,7 +1,7 @@
 
 /*
- * Asynchronous Redis (hiredis) on nginx's event loop, and the fixed-window
- * rate limiter built on it.
+ * Asynchronous Redis (hiredis) on nginx's event loop; the rate limiter
+ * built on it is ngx_http_sfu_ratelimit.c.
  *
  * Every nginx worker process holds one connection to the address of
  * "sfu_redis" ("127.0.0.1:6379", "[::1]:6379" or "unix:/path"; never a host
@@ -27,17 +27,6 @@
  * passed through as it is.
  */
 typedef void (*ngx_http_sfu_redis_handler_pt)(void *data, redisReply *reply);
-
-/*
- * A rate-checked request continues here; rc is
- *   NGX_OK     allowed,
- *   NGX_BUSY   over the limit: retry_after (>= 1) is the number of seconds
- *              until the window resets (send it as Retry-After),
- *   NGX_ERROR  Redis is unavailable and "sfu_redis_fail_mode closed".
- */
-typedef void (*ngx_http_sfu_rate_handler_pt)(ngx_http_request_t *r,
-    ngx_int_t rc, time_t retry_after);
-
 
 /*
  * Validates "sfu_redis" (IP address or unix socket) and "sfu_redis_timeout",
@@ -69,30 +58,6 @@ ngx_int_t ngx_http_sfu_redis_status(void);
  */
 ngx_int_t ngx_http_sfu_redis_command(ngx_pool_t *pool,
     ngx_http_sfu_redis_handler_pt handler, void *data, const char *fmt, ...);
-
-/*
- * Fixed-window rate limit: at most rate->count calls per rate->window
- * seconds for one key.  The counter is the Redis key
- * "sfu:rl:<key>:<window seconds>", incremented by one EVAL (INCR, and EXPIRE
- * when the key has no TTL yet); the window opens with the first call and
- * its TTL is the Retry-After.
- *
- * Returns
- *   NGX_OK     allowed now: no limit (window 0 or -1, "off"), or Redis is
- *              unavailable and "sfu_redis_fail_mode open";
- *   NGX_ERROR  Redis is unavailable and "sfu_redis_fail_mode closed"
- *              (answer 503), or out of memory;
- *   NGX_AGAIN  the answer comes through handler.  As with
- *              ngx_http_read_client_request_body(), r->main->count has been
- *              raised: end the current step with NGX_DONE (return it from
- *              the content handler, or ngx_http_finalize_request(r,
- *              NGX_DONE) from a body handler).  The handler then runs once,
- *              unless the request is terminated first, and must finalize
- *              the request.
- */
-ngx_int_t ngx_http_sfu_rate_check(ngx_http_request_t *r,
-    ngx_http_sfu_rate_t *rate, ngx_str_t *key,
-    ngx_http_sfu_rate_handler_pt handler);
 
 
 #endif /* _NGX_HTTP_SFU_REDIS_H_INCLUDED_ */

@@ -6,7 +6,6 @@
  */
 
 #include "ngx_http_sfu_api.h"
-#include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_password.h"
 #include "ngx_http_sfu_metrics.h"
 
@@ -36,7 +35,8 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_create = {
     NGX_HTTP_SFU_STMT_ROOM_CREATE, "sfu_room_create",
     "INSERT INTO sfu_rooms AS r (id, name, max_participants, password_hash,"
     " waiting_room, recording_enabled, created_by)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " VALUES ($1, $2, $3, $4, COALESCE($5::boolean, false),"
+    "         COALESCE($6::boolean, false), $7)"
     " RETURNING " NGX_HTTP_SFU_ROOM_COLUMNS
 };
 
@@ -128,6 +128,8 @@ static void ngx_http_sfu_rooms_participants_listed(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
 static json_t *ngx_http_sfu_room_json(ngx_http_request_t *r, PGresult *res,
     int row);
+static ngx_int_t ngx_http_sfu_room_params(ngx_pool_t *pool, json_t *body,
+    ngx_str_t *params, const ngx_uint_t *slots);
 static ngx_int_t ngx_http_sfu_json_param(ngx_pool_t *pool, json_t *value,
     ngx_str_t *param);
 
@@ -233,36 +235,19 @@ ngx_http_sfu_rooms_insert(ngx_http_request_t *r)
     ngx_http_sfu_ctx_t       *ctx;
     ngx_http_sfu_room_req_t  *rr;
 
+    static const ngx_uint_t  slots[] = { 1, 2, 4, 5 };
+
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     rr = ctx->data;
     body = ctx->body;
 
     if (ngx_http_sfu_random_id(r->pool, &params[0]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool, json_object_get(body, "name"),
-                                   &params[1]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "max_participants"),
-                                   &params[2]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "waiting_room"),
-                                   &params[4]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "recording_enabled"),
-                                   &params[5]) != NGX_OK)
+        || ngx_http_sfu_room_params(r->pool, body, params, slots) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     params[3] = rr->password_hash;
-
-    if (params[4].data == NULL) {
-        ngx_str_set(&params[4], "f");
-    }
-
-    if (params[5].data == NULL) {
-        ngx_str_set(&params[5], "f");
-    }
-
     params[6] = ctx->api_key;
 
     return ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_create, 7, params,
@@ -481,6 +466,8 @@ ngx_http_sfu_rooms_patch(ngx_http_request_t *r)
     ngx_http_sfu_api_req_t   *req;
     ngx_http_sfu_room_req_t  *rr;
 
+    static const ngx_uint_t  slots[] = { 1, 2, 5, 6 };
+
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     req = ngx_http_sfu_api_req(r);
     rr = ctx->data;
@@ -488,18 +475,7 @@ ngx_http_sfu_rooms_patch(ngx_http_request_t *r)
 
     params[0] = req->room;
 
-    if (ngx_http_sfu_json_param(r->pool, json_object_get(body, "name"),
-                                &params[1]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "max_participants"),
-                                   &params[2]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "waiting_room"),
-                                   &params[5]) != NGX_OK
-        || ngx_http_sfu_json_param(r->pool,
-                                   json_object_get(body, "recording_enabled"),
-                                   &params[6]) != NGX_OK)
-    {
+    if (ngx_http_sfu_room_params(r->pool, body, params, slots) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -716,6 +692,35 @@ ngx_http_sfu_room_json(ngx_http_request_t *r, PGresult *res, int row)
                      "join_url", (char *) join_url, len);
 
     return room;
+}
+
+
+/*
+ * The room fields create and update share, as statement parameters at the
+ * given slots, in this order: name, max_participants, waiting_room,
+ * recording_enabled.  Absent fields are SQL NULL.
+ */
+
+static ngx_int_t
+ngx_http_sfu_room_params(ngx_pool_t *pool, json_t *body, ngx_str_t *params,
+    const ngx_uint_t *slots)
+{
+    ngx_uint_t  i;
+
+    static const char  *fields[] = {
+        "name", "max_participants", "waiting_room", "recording_enabled"
+    };
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (ngx_http_sfu_json_param(pool, json_object_get(body, fields[i]),
+                                    &params[slots[i]])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
