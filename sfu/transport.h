@@ -1,0 +1,150 @@
+/*
+ * transport: the network path of one peer connection.  An ICE agent
+ * (libnice: one stream, one component, since every peer connection is
+ * BUNDLEd and rtcp-muxed), DTLS 1.2 over the selected pair (OpenSSL),
+ * and the two SRTP sessions keyed from it (libsrtp2).  Packets arriving
+ * on the pair are told apart by their first byte (RFC 7983): STUN stays
+ * in libnice, DTLS feeds the handshake, SRTP/SRTCP is unprotected and
+ * handed up.  The room decides what to send; the transport protects it
+ * in place and sends it.
+ *
+ * Everything runs on the worker's GLib main context; no call blocks.
+ *
+ * This header is the contract between the transport (transport.c, ice.c,
+ * dtls.c, srtp.c) and the room code (room.c, peer.c, forward.c, ...).
+ */
+
+#ifndef SFU_TRANSPORT_H
+#define SFU_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+
+/* Room an outgoing packet needs past its length for the SRTP(C) trailer. */
+#define SFU_TRANSPORT_TRAILER  148
+
+/* Largest packet handed up or accepted for sending, trailer included. */
+#define SFU_TRANSPORT_MTU      1500
+
+typedef struct sfu_transport sfu_transport_t;
+
+/* Process-wide settings, from the worker's command line. */
+typedef struct {
+    uint16_t     port_min;        /* UDP/TCP host candidate ports; 0 = any */
+    uint16_t     port_max;
+    const char **listen;          /* IP literals to gather on, NULL-ended;
+                                     NULL = every interface address */
+    const char  *announce;        /* IP written in host candidates instead
+                                     of the bound one (1:1 NAT); NULL = none */
+    bool         udp;             /* gather UDP candidates */
+    bool         tcp;             /* gather ICE-TCP passive candidates */
+    unsigned     consent_timeout; /* seconds without consent: failed (<= 30) */
+} sfu_transport_config_t;
+
+typedef enum {
+    SFU_TRANSPORT_NEW,
+    SFU_TRANSPORT_CONNECTING,     /* ICE checking, or DTLS handshaking */
+    SFU_TRANSPORT_CONNECTED,      /* DTLS done, SRTP keyed: media flows */
+    SFU_TRANSPORT_FAILED,         /* ICE failed, consent lost, DTLS alert,
+                                     or fingerprint mismatch */
+    SFU_TRANSPORT_CLOSED,
+} sfu_transport_state_t;
+
+/* The SRTP profile DTLS settled on (GCM preferred when offered). */
+typedef enum {
+    SFU_SRTP_NONE,
+    SFU_SRTP_AES128_CM_SHA1_80,
+    SFU_SRTP_AEAD_AES_128_GCM,
+} sfu_srtp_profile_t;
+
+typedef struct {
+    /* A local candidate, as "candidate:..." (no "a=", no line end). */
+    void (*candidate)(sfu_transport_t *t, const char *candidate, void *data);
+    /* Local gathering finished (after the last candidate). */
+    void (*gathering_done)(sfu_transport_t *t, void *data);
+    void (*state)(sfu_transport_t *t, sfu_transport_state_t state,
+                  void *data);
+    /*
+     * An unprotected RTP or RTCP packet (RTCP may be compound).  The
+     * buffer is the transport's, writable, valid during the call only, and
+     * has SFU_TRANSPORT_TRAILER bytes of room past len.
+     */
+    void (*rtp)(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data);
+    void (*rtcp)(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data);
+} sfu_transport_handlers_t;
+
+typedef struct {
+    uint64_t             packets_in, bytes_in, packets_out, bytes_out;
+    uint64_t             srtp_errors;     /* failed unprotect (incl. replay) */
+    sfu_srtp_profile_t   profile;
+    char                 local[64];       /* selected pair, "ip:port proto" */
+    char                 remote[64];
+} sfu_transport_stats_t;
+
+/*
+ * Once per process, before any transport: keeps cfg (which must outlive
+ * every transport), makes the DTLS certificate (ECDSA P-256, self-signed)
+ * and initialises libsrtp2.  0 or -1 (logged).
+ */
+int sfu_transport_global_init(const sfu_transport_config_t *cfg);
+void sfu_transport_global_cleanup(void);
+
+/* "sha-256" and the certificate's fingerprint as colon-separated hex. */
+const char *sfu_transport_fingerprint_algo(void);
+const char *sfu_transport_fingerprint(void);
+
+/*
+ * A transport that gathers at once; candidates arrive through handlers.
+ * controlling: the ICE role (the side that sent the offer controls).
+ */
+sfu_transport_t *sfu_transport_new(bool controlling,
+                                   const sfu_transport_handlers_t *h,
+                                   void *data);
+
+/* Local ICE credentials, for the SDP this side writes. */
+const char *sfu_transport_ice_ufrag(const sfu_transport_t *t);
+const char *sfu_transport_ice_pwd(const sfu_transport_t *t);
+
+/*
+ * The remote side from its SDP: ICE credentials, and the DTLS fingerprint
+ * that the peer's certificate must match.  dtls_client: this side sends
+ * the ClientHello (a=setup:active on our side).  Checks start once the
+ * remote credentials are known; calling it again with other credentials is
+ * the remote half of an ICE restart.  0, or -1 for an unusable fingerprint.
+ */
+int sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
+                             const char *pwd, const char *fingerprint_algo,
+                             const char *fingerprint, bool dtls_client);
+
+/*
+ * A remote candidate, "candidate:..." with or without "a=".  0, or -1 for
+ * a line that does not parse or a candidate that is refused (e.g. an mDNS
+ * name, which the worker does not resolve).
+ */
+int sfu_transport_add_remote_candidate(sfu_transport_t *t,
+                                       const char *candidate);
+void sfu_transport_end_of_candidates(sfu_transport_t *t);
+
+/* ICE restart from our side: new local credentials, gathering again. */
+int sfu_transport_restart(sfu_transport_t *t);
+
+/*
+ * Protects pkt in place (cap >= len + SFU_TRANSPORT_TRAILER) and sends it
+ * on the selected pair.  0 sent, -1 dropped (not connected, protect or
+ * send failed; counted, not logged per packet).  No allocation.
+ */
+int sfu_transport_send_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len,
+                           size_t cap);
+int sfu_transport_send_rtcp(sfu_transport_t *t, uint8_t *pkt, size_t len,
+                            size_t cap);
+
+sfu_transport_state_t sfu_transport_state(const sfu_transport_t *t);
+void sfu_transport_stats(const sfu_transport_t *t,
+                         sfu_transport_stats_t *out);
+
+/* Closes (DTLS close_notify if connected) and frees; no handler runs. */
+void sfu_transport_free(sfu_transport_t *t);
+
+#endif
