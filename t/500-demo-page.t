@@ -17,7 +17,7 @@ my $why = SFUTest::Chromium::unavailable();
 plan skip_all => $why if $why;
 
 my $repo = "$FindBin::Bin/..";
-my $shots = "$repo/build/screenshots";
+my $shots = $SFUTest::Demo::Screenshots;
 my $no_signaling = SFUTest::Demo::signaling_missing();
 my $no_rooms = SFUTest::Demo::rooms_missing();
 note "signaling: " . ($no_signaling // 'yes') . "; rooms: " . ($no_rooms // 'yes');

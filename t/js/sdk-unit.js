@@ -5,6 +5,7 @@
 // t/501-sdk-unit.t; results in window.unitResults, then window.unitDone.
 
 import { Room, SfuError, backoffDelay, parseRoomLink, qualityOf } from '/sfu.js';
+import { FakeSfu, FakeSocket, fakeFetch, grant, net, reset, until } from '/t/fake-sfu.js';
 
 const results = [];
 window.unitResults = results;
@@ -17,127 +18,12 @@ function eq(got, want, what) {
     const g = JSON.stringify(got), w = JSON.stringify(want);
     if (g !== w) throw new Error(`${what}: got ${g}, want ${w}`);
 }
-async function until(fn, what, ms = 20000) {
-    const end = performance.now() + ms;
-    for (;;) {
-        const v = await fn();
-        if (v) return v;
-        if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise(r => setTimeout(r, 20));
-    }
-}
 
-// ---- the fake network
+// ---- the fake network (t/js/fake-sfu.js)
 
 const realFetch = window.fetch;
-let fetchScript = [];      // answers, in order: {status, body, headers}
-let fetchCalls = [];
-
-window.fetch = async (url, init) => {
-    fetchCalls.push({ url: String(url), body: JSON.parse(init.body) });
-    const a = fetchScript.shift() ?? { status: 200, body: grant() };
-    return new Response(JSON.stringify(a.body), {
-        status: a.status ?? 200,
-        headers: { 'Content-Type': 'application/json', ...(a.headers ?? {}) },
-    });
-};
-
-function grant(pid = 'p-ada') {
-    return { token: 'e30.e30.x', participant_id: pid, room_id: 'r1', role: 'participant',
-             signaling_url: 'ws://fake.invalid/ws', ice_servers: [] };
-}
-
-let sockets = [];          // every FakeSocket the SDK opened
-
-class FakeSocket {
-    constructor(url) {
-        this.url = url;
-        this.readyState = 0;
-        this.sent = [];
-        this.server = null;
-        this.refuse = FakeSocket.refuseCount > 0;
-        if (this.refuse) FakeSocket.refuseCount--;
-        sockets.push(this);
-        setTimeout(() => {
-            if (this.refuse) { this.readyState = 3; this.onclose?.({ code: 1006, reason: '' }); return; }
-            this.readyState = 1;
-            this.onopen?.();
-        }, 0);
-    }
-    send(text) {
-        const m = JSON.parse(text);
-        this.sent.push(m);
-        this.server?.receive(m);
-    }
-    close(code = 1000) { this.readyState = 3; }
-    // the server's side
-    deliver(m) { if (this.readyState === 1) this.onmessage?.({ data: JSON.stringify(m) }); }
-    drop(code = 1011, reason = 'worker gone') {
-        this.readyState = 3;
-        this.onclose?.({ code, reason });
-    }
-    of(type) { return this.sent.filter(m => m.type === type); }
-}
-FakeSocket.refuseCount = 0;    // this many next sockets fail to open
+window.fetch = fakeFetch(realFetch);
 window.WebSocket = FakeSocket;
-
-// A fake SFU on one socket: answers join and the publish offer with a real
-// RTCPeerConnection, trickles candidates, and can offer remote tracks on
-// the subscribe side.
-class FakeSfu {
-    constructor(ws, { others = [] } = {}) {
-        this.ws = ws;
-        ws.server = this;
-        this.others = others;
-        this.pub = new RTCPeerConnection();
-        this.sub = new RTCPeerConnection();
-        this.pub.onicecandidate = e => e.candidate && ws.deliver({ type: 'ice-candidate', pc: 'publish',
-            candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
-        this.sub.onicecandidate = e => e.candidate && ws.deliver({ type: 'ice-candidate', pc: 'subscribe',
-            candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
-        this.offers = [];
-        this.pubTracks = [];
-        this.pub.ontrack = e => this.pubTracks.push(e);
-        this.log = [];
-        for (const m of ws.sent) this.receive(m);    // sent before we were here
-    }
-    async receive(m) {
-        this.log.push(m.type);
-        if (m.type === 'join') {
-            this.ws.deliver({ type: 'joined', participant_id: 'p-ada', ice_servers: [],
-                              participants: [{ participant_id: 'p-ada', name: 'Ada' }, ...this.others] });
-        } else if (m.type === 'offer') {
-            this.offers.push(m.sdp);
-            await this.pub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
-            await this.pub.setLocalDescription(await this.pub.createAnswer());
-            this.ws.deliver({ type: 'answer', sdp: this.pub.localDescription.sdp });
-        } else if (m.type === 'answer') {
-            await this.sub.setRemoteDescription({ type: 'answer', sdp: m.sdp });
-        } else if (m.type === 'ice-candidate') {
-            const pc = m.pc === 'subscribe' ? this.sub : this.pub;
-            await until(() => pc.remoteDescription, 'remote description before candidates');
-            await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex });
-        }
-    }
-    // Offer a remote track on the subscribe pc; announce it before or after.
-    async publishRemote(participantId, source, track, { announceFirst = false } = {}) {
-        const tr = this.sub.addTransceiver(track, { direction: 'sendonly' });
-        await this.sub.setLocalDescription(await this.sub.createOffer());
-        const announce = () => this.ws.deliver({ type: 'track-published', participant_id: participantId,
-                                                 kind: track.kind, source, mid: tr.mid });
-        if (announceFirst) announce();
-        this.ws.deliver({ type: 'offer', sdp: this.sub.localDescription.sdp });
-        if (!announceFirst) announce();
-        return tr;
-    }
-    close() { this.pub.close(); this.sub.close(); }
-}
-
-function reset() {
-    fetchScript = [];
-    fetchCalls = [];
-    sockets = [];
-}
 
 function newRoom(extra = {}) {
     return new Room({ link: `${location.origin}/?room=r1`, name: 'Ada',
@@ -153,7 +39,7 @@ async function joined(extra = {}, sfuOptions = {}) {
                      'media-state', 'chat', 'reconnecting', 'reconnected', 'closed', 'error', 'state'])
         room.on(t, e => events.push([t, e]));
     const joining = room.join();
-    const ws = await until(() => sockets[sockets.length - 1], 'a socket');
+    const ws = await until(() => net.sockets[net.sockets.length - 1], 'a socket');
     const sfu = new FakeSfu(ws, sfuOptions);
     await joining;
     room.events = events;
@@ -192,15 +78,15 @@ test('backoff doubles from the base delay up to the cap, less the jitter', async
 
 test('REST errors become readable SfuErrors; the room stays closed', async () => {
     reset();
-    fetchScript = [{ status: 409, body: { error: { code: 'room-full', message: 'the room is full' } } }];
+    net.fetchScript = [{ status: 409, body: { error: { code: 'room-full', message: 'the room is full' } } }];
     const room = newRoom();
     let e = null;
     try { await room.join(); } catch (x) { e = x; }
     assert(e instanceof SfuError, 'rejects with an SfuError');
     eq([e.code, e.status, e.message], ['room-full', 409, 'This room is full.'], 'room-full');
     eq(room.state, 'closed', 'state');
-    eq(sockets.length, 0, 'no WebSocket opened');
-    fetchScript = [{ status: 410, body: { error: { code: 'room-ended', message: 'x' } } }];
+    eq(net.sockets.length, 0, 'no WebSocket opened');
+    net.fetchScript = [{ status: 410, body: { error: { code: 'room-ended', message: 'x' } } }];
     e = null;
     try { await newRoom().join(); } catch (x) { e = x; }
     eq([e.code, e.message], ['room-ended', 'This room has ended.'], 'room-ended');
@@ -208,18 +94,18 @@ test('REST errors become readable SfuErrors; the room stays closed', async () =>
 
 test('a password is asked through the hook, again when wrong', async () => {
     reset();
-    fetchScript = [{ status: 401, body: { error: { code: 'password-required', message: 'x' } } },
+    net.fetchScript = [{ status: 401, body: { error: { code: 'password-required', message: 'x' } } },
                    { status: 403, body: { error: { code: 'wrong-password', message: 'x' } } },
                    { status: 200, body: grant() }];
     const asked = [];
     const answers = ['nope', 'sesame'];
     const room = newRoom({ onPasswordRequired: info => { asked.push(info.wrong); return answers.shift(); } });
     const joining = room.join();
-    const ws = await until(() => sockets[0], 'a socket');
+    const ws = await until(() => net.sockets[0], 'a socket');
     const sfu = new FakeSfu(ws);
     await joining;
     eq(asked, [false, true], 'asked twice, the second time as wrong');
-    eq(fetchCalls.map(c => c.body.password ?? null), [null, 'nope', 'sesame'], 'passwords sent');
+    eq(net.fetchCalls.map(c => c.body.password ?? null), [null, 'nope', 'sesame'], 'passwords sent');
     eq(ws.sent[0], { type: 'join', token: 'e30.e30.x' }, 'join carries the token');
     await room.leave();
     sfu.close();
@@ -227,7 +113,7 @@ test('a password is asked through the hook, again when wrong', async () => {
 
 test('a cancelled password prompt fails with password-required', async () => {
     reset();
-    fetchScript = [{ status: 401, body: { error: { code: 'password-required', message: 'x' } } }];
+    net.fetchScript = [{ status: 401, body: { error: { code: 'password-required', message: 'x' } } }];
     let e = null;
     try { await newRoom({ onPasswordRequired: () => null }).join(); } catch (x) { e = x; }
     eq(e?.code, 'password-required', 'code');
@@ -363,12 +249,12 @@ test('a dropped WebSocket: reconnecting with backoff, REST rejoin, media again',
     // the next two attempts fail at the WebSocket, the third succeeds
     FakeSocket.refuseCount = 2;
     ws.drop(1011, 'worker gone');
-    const ws4 = await until(() => sockets[3], 'fourth socket');
+    const ws4 = await until(() => net.sockets[3], 'fourth socket');
     const sfu2 = new FakeSfu(ws4, { others: [] });
     await until(() => room.state === 'connected' && room.events.some(([t]) => t === 'reconnected'), 'reconnected');
     const rec = room.events.filter(([t]) => t === 'reconnecting').map(([, e]) => [e.attempt, e.delay]);
     eq(rec, [[1, 40], [2, 80], [3, 160]], 'attempts and doubling delays');
-    eq(fetchCalls.length, 4, 'every attempt joined again through REST');
+    eq(net.fetchCalls.length, 4, 'every attempt joined again through REST');
     eq(room.events.filter(([t]) => t === 'participant-left').map(([, e]) => e.participant.id), ['p-bob'],
        'Bob, gone in the new joined, is reported left');
     await until(() => sfu2.offers.length === 1 && sfu2.pub.connectionState === 'connected', 'published again');
@@ -381,7 +267,7 @@ test('a dropped WebSocket: reconnecting with backoff, REST rejoin, media again',
 test('reconnection gives up on a room that ended', async () => {
     reset();
     const { room, sfu, ws } = await joined();
-    fetchScript = [{ status: 410, body: { error: { code: 'room-ended', message: 'x' } } }];
+    net.fetchScript = [{ status: 410, body: { error: { code: 'room-ended', message: 'x' } } }];
     ws.drop(1011);
     await until(() => room.state === 'closed', 'closed');
     const closed = room.events.find(([t]) => t === 'closed')[1];
@@ -401,7 +287,7 @@ test('kicked and room-closed end the room without reconnecting', async () => {
     b.ws.deliver({ type: 'room-closed' });
     eq(b.room.events.find(([t]) => t === 'closed')[1].reason, 'room-closed', 'reason');
     await new Promise(r => setTimeout(r, 200));
-    eq(sockets.length, 1, 'no reconnection');
+    eq(net.sockets.length, 1, 'no reconnection');
     b.sfu.close();
 });
 

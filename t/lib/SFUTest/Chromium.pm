@@ -20,6 +20,7 @@ package SFUTest::Chromium;
 #                   timeout => 60, what => 'two videos');  # polls; dies with
 #                                                 # `what` and the last value
 #   $page->screenshot('build/screenshots/two.png');
+#   $page->add_init_script('window.x = 1');      # before each document's scripts
 #   my @errors = $page->console_errors;           # console.error, uncaught
 #                                                 # exceptions, error log entries
 #   $page->close;  $browser->close;               # also when they go away
@@ -254,6 +255,13 @@ sub _event {
         push @{ $self->{console} }, { level => $e->{level},
             text => $e->{text} . ($e->{url} ? " ($e->{url})" : '') };
     }
+}
+
+# JavaScript run in every document this page loads, before its own scripts.
+sub add_init_script {
+    my ($self, $js) = @_;
+    $self->send_command('Page.addScriptToEvaluateOnNewDocument', { source => $js });
+    return $self;
 }
 
 # Navigate and wait for the page's load event.

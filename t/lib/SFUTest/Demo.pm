@@ -20,6 +20,16 @@ package SFUTest::Demo;
 #   $demo->kill_worker(0)      SIGKILL worker 0; ->start_worker(0) again
 #   $demo->stop                also on destruction
 #
+# Calls through the demo page's own UI (SFUTest::Chromium pages):
+#   my $why = SFUTest::Demo::call_missing();       # skip reason, or undef
+#   my ($demo, $browser, $room, $ada, $bob) =      # skips the test when a
+#       SFUTest::Demo->call_test('Ada', 'Bob');    # call cannot run here
+#   my ($ada, $id) = $demo->open_call($browser, 'Ada');        # creates a room
+#   my $bob = $demo->open_call($browser, 'Bob', room => $id);  # joins it
+#   $ada->wait_for(SFUTest::Demo::playing_js(1), what => ...); # n remote
+#                        # tiles of a source ('camera') with frames rising
+#   $SFUTest::Demo::Screenshots                    # build/screenshots
+#
 # SFU workers get SFU_TEST_WORKER_ARGS (split on spaces) after --listen/--id,
 # for options such as the ICE addresses to gather on.
 
@@ -34,8 +44,10 @@ use IO::Socket::UNIX;
 use JSON::PP ();
 use POSIX qw(WNOHANG);
 use Socket qw(SOCK_STREAM);
+use Test::More ();
 use Time::HiRes qw(sleep time);
 
+use SFUTest::Chromium;
 use SFUTest::NginxProc;
 use SFUTest::HTTP;
 use SFUTest::Services;
@@ -100,6 +112,65 @@ sub rooms_missing {
     return 'the SFU worker does not handle rooms yet (media plane, issue 3)'
         if ($answer->{type} // '') eq 'error' && ($answer->{code} // '') eq 'unknown-type';
     return undef;
+}
+
+# Why a call through the demo page cannot run with this build, or undef.
+sub call_missing {
+    return SFUTest::Chromium::unavailable() // signaling_missing() // rooms_missing();
+}
+
+# A page that joined a call through the UI: typed name, clicked Create (or
+# followed the room link and clicked Join).  Returns the page, and in list
+# context the room id too.  Dies with the page's error if it did not join.
+sub open_call {
+    my ($self, $browser, $name, %o) = @_;
+    die "SFUTest::Demo: the example conf/nginx.conf serves no sfu_signaling location\n"
+        unless $self->conf =~ /^\s*sfu_signaling\b/m;
+    my $page = $browser->new_page(%{ $o{page} || {} });
+    $page->goto($self->https_url($o{room} ? "/?room=$o{room}" : '/'));
+    $page->type('#name', $name);
+    $page->click($o{room} ? '#join' : '#create');
+    my $state = $page->wait_for(q{!document.querySelector('#call').hidden ? 'joined'
+        : !document.querySelector('#error').hidden && document.querySelector('#error-text').textContent},
+        timeout => 90, what => "$name to join");
+    die "SFUTest::Demo: $name could not join: $state\n" unless $state eq 'joined';
+    my $id = $page->eval(q{new URLSearchParams(location.search).get('room')});
+    return wantarray ? ($page, $id) : $page;
+}
+
+# The start of a call test: skip (saying why) unless a call can run here;
+# else the stack, a browser, and the named people in one room, joined
+# through the UI (the first creates it).  Returns ($demo, $browser, $room,
+# @pages), a page per name.
+sub call_test {
+    my ($class, @names) = @_;
+    my $why = call_missing();
+    Test::More::plan(skip_all => $why) if $why;
+    my $demo = $class->start(workers => 1);
+    my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1);
+    my ($first, $room) = $demo->open_call($browser, $names[0]);
+    my @pages = ($first, map { $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
+    return ($demo, $browser, $room, @pages);
+}
+
+our $Screenshots = "$Repo/build/screenshots";
+
+# JS: exactly $n remote tiles of $source whose video has a size and whose
+# decoded frame count rises over 0.7 s.
+sub playing_js {
+    my ($n, $source) = @_;
+    $source //= 'camera';
+    return <<"JS";
+(async () => {
+    const videos = [...document.querySelectorAll('.tile:not(.local)[data-source="$source"] video')];
+    if (videos.length !== $n) return false;
+    const frames = () => videos.map(v => v.getVideoPlaybackQuality().totalVideoFrames);
+    const before = frames();
+    await new Promise(r => setTimeout(r, 700));
+    const after = frames();
+    return videos.every((v, i) => v.videoWidth > 0 && after[i] > before[i]);
+})()
+JS
 }
 
 sub _read_exactly {
