@@ -30,8 +30,8 @@ package SFUTest::Demo;
 #                        # tiles of a source ('camera') with frames rising
 #   $SFUTest::Demo::Screenshots                    # build/screenshots
 #
-# SFU workers get SFU_TEST_WORKER_ARGS (split on spaces) after --listen/--id,
-# for options such as the ICE addresses to gather on.
+# SFU workers get --rtc-listen 127.0.0.1 once they have it, then
+# SFU_TEST_WORKER_ARGS (split on spaces).
 
 use strict;
 use warnings;
@@ -114,9 +114,22 @@ sub rooms_missing {
     return undef;
 }
 
+# The worker options media needs here: ICE on loopback only.
+our @WORKER_MEDIA_ARGS = ('--rtc-listen', '127.0.0.1');
+
+# undef when the worker has the media options, else why not.
+sub media_options_missing {
+    return "$Worker is not built" unless -x $Worker;
+    my $help = `$Worker --help 2>&1`;
+    return "sfu-worker has no $WORKER_MEDIA_ARGS[0] option yet (ICE/DTLS/SRTP, issue 3)"
+        unless $help =~ /\Q$WORKER_MEDIA_ARGS[0]\E\b/;
+    return undef;
+}
+
 # Why a call through the demo page cannot run with this build, or undef.
 sub call_missing {
-    return SFUTest::Chromium::unavailable() // signaling_missing() // rooms_missing();
+    return SFUTest::Chromium::unavailable() // signaling_missing()
+        // media_options_missing() // rooms_missing();
 }
 
 # A page that joined a call through the UI: typed name, clicked Create (or
@@ -255,7 +268,8 @@ sub start_worker {
     my ($self, $i) = @_;
     my $sock = $self->{workers}[$i];
     unlink $sock;
-    my @extra = split ' ', $ENV{SFU_TEST_WORKER_ARGS} // '';
+    my @extra = ((media_options_missing() ? () : @WORKER_MEDIA_ARGS),
+                 split ' ', $ENV{SFU_TEST_WORKER_ARGS} // '');
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         open STDIN, '<', '/dev/null';
