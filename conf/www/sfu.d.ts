@@ -20,6 +20,8 @@ export class SfuError extends Error {
     retryAfter: number;
     /** WebSocket close code, for signaling-closed. */
     closeCode?: number;
+    /** For reconnect-failed: the last error that ended a connection. */
+    cause?: SfuError;
     constructor(code: string, message: string, extra?: { status?: number; retryAfter?: number });
 }
 
@@ -46,7 +48,8 @@ export function listDevices(): Promise<{
 }>;
 
 export interface ReconnectOptions {
-    /** Attempts before giving up (state "closed", reason "failed"). Default 12. */
+    /** Attempts before giving up (state "closed", reason "failed"). Default 12;
+     *  0 ends the room at the first drop. */
     maxAttempts?: number;
     /** First delay in ms, doubled each attempt. Default 500. */
     baseDelay?: number;
@@ -133,8 +136,9 @@ export interface RoomEvents {
     reconnected: { participantId: string; participants: Participant[] };
     'participant-joined': { participant: Participant };
     'participant-left': { participant: Participant };
+    /** `mid`: the subscribe pc's m-line carrying the track. */
     track: { participant: Participant; source: Source; kind: 'audio' | 'video';
-             track: MediaStreamTrack; stream: MediaStream };
+             track: MediaStreamTrack; stream: MediaStream; mid: string };
     'track-removed': { participant: Participant; source: Source; kind: 'audio' | 'video' };
     'media-state': { participant: Participant; audio: boolean; video: boolean };
     'local-track': { source: Source; kind: 'audio' | 'video'; track: MediaStreamTrack | null };

@@ -829,7 +829,8 @@ export class Room extends Emitter {
             const stream = new MediaStream([track]);
             p.tracks[t.source] = track;
             p.streams[t.source] = stream;
-            this.emit('track', { participant: p, source: t.source, kind: track.kind, track, stream });
+            this.emit('track', { participant: p, source: t.source, kind: track.kind, track, stream,
+                                 mid: tr.mid });
         }
     }
 
@@ -885,8 +886,11 @@ export class Room extends Emitter {
         const r = this.options.reconnect;
         this.attempt += 1;
         if (this.attempt > r.maxAttempts) {
-            this.#close('failed', new SfuError('reconnect-failed',
-                `Could not reconnect: ${error?.message ?? 'the server is unreachable'}`));
+            const e = new SfuError('reconnect-failed', r.maxAttempts
+                ? `Could not reconnect: ${error?.message ?? 'the server is unreachable'}`
+                : error?.message ?? 'Disconnected.');
+            e.cause = error;
+            this.#close('failed', e);
             return;
         }
         const delay = Math.max(backoffDelay(this.attempt, r), (error?.retryAfter ?? 0) * 1000);
