@@ -215,11 +215,12 @@ sub start {
         api_key => _random_hex(16),
     }, $class;
 
-    system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
-           'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-           '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-           '-keyout', "$state/tls/key.pem", '-out', "$state/tls/cert.pem") == 0
-        or die "SFUTest::Demo: openssl could not make a certificate\n";
+    my $openssl = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
+        . " -nodes -days 2 -subj /CN=localhost"
+        . " -addext subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
+        . " -keyout '$state/tls/key.pem' -out '$state/tls/cert.pem'";
+    my $out = `$openssl 2>&1`;
+    $? == 0 or die "SFUTest::Demo: openssl could not make a certificate:\n$out";
 
     my @socks = map { "$sockdir/sfu-$_.sock" } 0 .. ($o{workers} // 0) - 1;
     $self->{workers} = \@socks;
