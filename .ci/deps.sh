@@ -19,6 +19,9 @@ packages=(
     libprotocol-websocket-perl libio-socket-ssl-perl
     # deployment description check, benchmarks
     docker-compose wrk curl
+    # browser tests (t/lib/SFUTest/Chromium.pm): headless Chromium over CDP,
+    # and a font so that screenshots show text
+    chromium fonts-dejavu-core
 )
 
 SUDO=

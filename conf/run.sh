@@ -128,10 +128,10 @@ redis-cli -p "$redis_port" ping >/dev/null || die "Redis did not start"
 pids+=($!)
 
 # --- SFU workers, each restarted if it dies
-worker_lines=
+sockets=
 for i in $(seq "$workers"); do
     sock=$state/run/sfu-$i.sock
-    worker_lines+="    sfu_worker unix:$sock;"$'\n'
+    sockets+="$sock "
     (
         trap 'kill $child 2>/dev/null; exit 0' TERM
         while :; do
@@ -147,20 +147,15 @@ for i in $(seq "$workers"); do
     pids+=($!)
 done
 
-# --- nginx with the module, from conf/nginx.conf
+# --- nginx with the module, from conf/nginx.conf; the demo page from conf/www
 conf=$state/nginx/nginx.conf
-sed -e "s#@MODULE@#$repo/build/ngx_http_sfu_module.so#" \
-    -e "s#@STATE@#$state#g" \
-    -e "s#@PG_PORT@#$pg_port#" -e "s#@PG_PASSWORD@#$pg_password#" \
-    -e "s#@REDIS_PORT@#$redis_port#" \
-    -e "s#@API_KEY@#$SFU_API_KEY#" -e "s#@TOKEN_SECRET@#$token_secret#" \
-    -e "s#@TURN_SECRET@#$SFU_TURN_SECRET#" -e "s#@TURN_HOST@#127.0.0.1#g" \
-    -e "s#@TURN_PORT@#$turn_port#g" -e "s#@TURNS_PORT@#$turns_port#g" \
-    -e "s#@HTTP_PORT@#$http_port#g" -e "s#@HTTPS_PORT@#$https_port#g" \
-    "$repo/conf/nginx.conf" > "$conf.tmp"
-awk -v lines="$worker_lines" '{ if ($0 == "@WORKERS@") printf "%s", lines; else print }' \
-    "$conf.tmp" > "$conf"
-rm -f "$conf.tmp"
+"$repo/conf/render-conf" -o "$conf" \
+    MODULE="$repo/build/ngx_http_sfu_module.so" STATE="$state" WWW="$repo/conf/www" \
+    HTTP_PORT="$http_port" HTTPS_PORT="$https_port" \
+    PG_PORT="$pg_port" PG_PASSWORD="$pg_password" REDIS_PORT="$redis_port" \
+    API_KEY="$SFU_API_KEY" TOKEN_SECRET="$token_secret" TURN_SECRET="$SFU_TURN_SECRET" \
+    TURN_HOST=127.0.0.1 TURN_PORT="$turn_port" TURNS_PORT="$turns_port" \
+    WORKERS="$sockets"
 /usr/sbin/nginx -p "$state/nginx" -c "$conf" -t -q \
     || die "the generated $conf does not pass nginx -t"
 # as root, workers keep root too: they reach the workers' sockets in $state
