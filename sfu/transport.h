@@ -65,11 +65,13 @@ typedef enum {
                                      or fingerprint mismatch */
     SFU_TRANSPORT_CLOSED,         /* the peer sent a DTLS close_notify */
 } sfu_transport_state_t;
+
 /*
  * States only move forward, NEW -> CONNECTING -> CONNECTED, then FAILED or
- * CLOSED, which are final (free the transport).  An ICE restart does not
- * leave CONNECTED: media stays on the previous pair until the new checks
- * succeed (RFC 8445 9); a restart that fails makes the transport FAILED.
+ * CLOSED, which are final (free the transport).  A transport still not
+ * CONNECTED 30 s after sfu_transport_set_remote fails.  An ICE restart
+ * does not leave CONNECTED: media stays on the previous pair until the new
+ * checks succeed (RFC 8445 9); a restart that fails makes it FAILED.
  */
 
 /*
@@ -96,6 +98,7 @@ typedef struct {
 typedef struct {
     uint64_t             packets_in, bytes_in, packets_out, bytes_out;
     uint64_t             srtp_errors;     /* failed unprotect (incl. replay) */
+    uint64_t             send_errors;     /* send_rtp/send_rtcp that gave -1 */
     sfu_srtp_profile_t   profile;
     char                 local[64];       /* selected pair, "ip:port proto" */
     char                 remote[64];
@@ -162,7 +165,8 @@ int sfu_transport_restart(sfu_transport_t *t);
 /*
  * Protects pkt in place (cap >= len + SFU_TRANSPORT_TRAILER) and sends it
  * on the selected pair.  0 sent, -1 dropped (not connected, protect or
- * send failed; counted, not logged per packet).  No allocation.
+ * send failed; counted in send_errors, not logged per packet; pkt may be
+ * left protected).  No allocation.
  * Resending an RTP packet with a sequence number already sent on its SSRC
  * works under AES_CM_128_HMAC_SHA1_80 but is refused under
  * AEAD_AES_128_GCM, where it would reuse a nonce: retransmit through RTX.

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "loop.h"
 #include "ice.h"
 #include "log.h"
 
@@ -64,19 +65,6 @@ on_recv(void *data, uint8_t *pkt, size_t len)
 static const sfu_ice_callbacks_t callbacks = {
     on_candidate, on_gathering_done, on_state, on_recv,
 };
-
-/* Runs the main loop until cond holds or seconds pass. */
-static bool
-run_until(bool (*cond)(void *), void *arg, double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64) (seconds * 1e6);
-
-    while (!cond(arg) && g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(1000);
-    }
-    return cond(arg);
-}
 
 static bool
 both_connected(void *arg)

@@ -3,6 +3,7 @@
 
 #include "tap.h"
 #include "log.h"
+#include "media.h"
 #include "srtp.h"
 
 struct peer {
@@ -33,38 +34,6 @@ pair_stop(struct peer *a, struct peer *b)
     sfu_srtp_stop(&b->s);
 }
 
-/* A 200-byte RTP packet, SSRC 0x1234, the given sequence number. */
-static size_t
-make_rtp(uint8_t *buf, uint16_t seq)
-{
-    memset(buf, 0, 200);
-    buf[0] = 0x80;
-    buf[1] = 96;
-    buf[2] = (uint8_t) (seq >> 8);
-    buf[3] = (uint8_t) seq;
-    buf[10] = 0x12;
-    buf[11] = 0x34;
-    for (unsigned i = 12; i < 200; i++) {
-        buf[i] = (uint8_t) (i * 7 + seq);
-    }
-    return 200;
-}
-
-/* An RTCP receiver report with one block. */
-static size_t
-make_rtcp(uint8_t *buf)
-{
-    static const uint8_t rr[] = {
-        0x81, 201, 0x00, 0x07, 0x00, 0x00, 0x12, 0x34,
-        0x00, 0x00, 0x56, 0x78, 0x00, 0x00, 0x00, 0x01,
-        0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x10,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    };
-
-    memcpy(buf, rr, sizeof(rr));
-    return sizeof(rr);
-}
-
 static void
 test_round_trip(sfu_srtp_profile_t profile, const char *name)
 {
@@ -74,7 +43,7 @@ test_round_trip(sfu_srtp_profile_t profile, const char *name)
 
     pair_start(&a, &b, profile);
 
-    plain_len = make_rtp(plain, 1);
+    plain_len = make_rtp(plain, 200, 1);
     memcpy(buf, plain, plain_len);
     len = plain_len;
     is_int(sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf)), 0,
@@ -108,7 +77,7 @@ test_replay_and_tamper(sfu_srtp_profile_t profile, const char *name)
     size_t len, copy_len;
 
     pair_start(&a, &b, profile);
-    len = make_rtp(buf, 100);
+    len = make_rtp(buf, 200, 100);
     sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
     memcpy(copy, buf, len);
     copy_len = len;
@@ -116,7 +85,7 @@ test_replay_and_tamper(sfu_srtp_profile_t profile, const char *name)
     is_int(sfu_srtp_unprotect(&b.s, false, copy, &copy_len), -1,
            "replayed copy refused");
 
-    len = make_rtp(buf, 101);
+    len = make_rtp(buf, 200, 101);
     sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
     buf[50] ^= 1;
     is_int(sfu_srtp_unprotect(&b.s, false, buf, &len), -1,
@@ -132,7 +101,7 @@ test_replay_and_tamper(sfu_srtp_profile_t profile, const char *name)
 
     /* 600 packets behind the newest, never seen: inside a 1024 window */
     for (uint16_t seq = 102; seq < 800; seq++) {
-        len = make_rtp(buf, seq);
+        len = make_rtp(buf, 200, seq);
         sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
         if (seq == 150) {
             memcpy(copy, buf, len);
@@ -154,17 +123,17 @@ test_repeat_sending(void)
     size_t len;
 
     pair_start(&a, &b, SFU_SRTP_AES128_CM_SHA1_80);
-    len = make_rtp(buf, 7);
+    len = make_rtp(buf, 200, 7);
     sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
-    len = make_rtp(buf, 7);
+    len = make_rtp(buf, 200, 7);
     is_int(sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf)), 0,
            "AES-CM: a resend with the same sequence number is protected");
     pair_stop(&a, &b);
 
     pair_start(&a, &b, SFU_SRTP_AEAD_AES_128_GCM);
-    len = make_rtp(buf, 7);
+    len = make_rtp(buf, 200, 7);
     sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
-    len = make_rtp(buf, 7);
+    len = make_rtp(buf, 200, 7);
     is_int(sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf)), -1,
            "GCM: a resend with the same sequence number is refused");
     pair_stop(&a, &b);
@@ -180,7 +149,7 @@ test_limits(void)
     size_t len;
 
     pair_start(&a, &b, SFU_SRTP_AEAD_AES_128_GCM);
-    len = make_rtp(buf, 1);
+    len = make_rtp(buf, 200, 1);
     is_int(sfu_srtp_protect(&a.s, false, buf, &len, len + 16), -1,
            "protect refuses a buffer without trailer room");
     len = 8;
@@ -188,7 +157,7 @@ test_limits(void)
            "an 8-byte packet is refused");
     pair_stop(&a, &b);
 
-    len = make_rtp(buf, 1);
+    len = make_rtp(buf, 200, 1);
     is_int(sfu_srtp_protect(&idle, false, buf, &len, sizeof(buf)), -1,
            "no session: protect refused");
     is_int(sfu_srtp_start(&idle, &none), -1, "no profile: no session");
