@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "dtls.h"
+#include "dtls_ignore.h"
 #include "log.h"
 #include "media.h"
 #include "pair.h"
@@ -248,23 +249,10 @@ on_hello(void *data, const uint8_t *datagram, size_t len)
 }
 
 static void
-ignore_keys(void *data, const sfu_srtp_keys_t *keys)
-{
-    (void) data;
-    (void) keys;
-}
-
-static void
-ignore(void *data)
-{
-    (void) data;
-}
-
-static void
 client_hello_from_stranger(unsigned port)
 {
-    static const sfu_dtls_callbacks_t cb = { on_hello, ignore_keys, ignore,
-                                             ignore };
+    static const sfu_dtls_callbacks_t cb = { on_hello, dtls_ignore_keys,
+                                             dtls_ignore, dtls_ignore };
     struct sockaddr_in to;
     sfu_dtls_t *d;
 
