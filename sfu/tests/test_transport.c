@@ -357,6 +357,31 @@ test_close(void)
     pair_free(&p);
 }
 
+static bool
+gone(void *arg)
+{
+    return ((struct pair_end *) arg)->t == NULL;
+}
+
+static void
+test_free_in_rtp_handler(void)
+{
+    struct pair p;
+    uint8_t buf[200 + SFU_TRANSPORT_TRAILER];
+
+    connect_pair(&p);
+    p.e[1].free_on_rtp = true;
+    for (int i = 0; i < 20; i++) {
+        sfu_transport_send_rtp(p.e[0].t, buf, make_rtp(buf, 200, next_seq++),
+                               sizeof(buf));
+    }
+    ok(run_until(gone, &p.e[1], 5) && p.e[1].rtp == 1,
+       "a transport freed by its rtp handler hands up nothing more");
+    ok(run_until(peer_closed, &p.e[0], 5),
+       "and its peer sees the close_notify");
+    pair_free(&p);
+}
+
 static void
 phase(const char *name, sfu_transport_config_t *cfg)
 {
@@ -388,6 +413,7 @@ main(void)
     test_injected();
     test_restart();
     test_close();
+    test_free_in_rtp_handler();
     sfu_transport_global_cleanup();
 
     phase("AES_CM_128_HMAC_SHA1_80 only", &cm);
