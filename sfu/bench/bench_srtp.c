@@ -81,7 +81,7 @@ measure_report(const struct measure *m, const char *what, unsigned long ok)
     double per = (double) (__atomic_load_n(&allocations, __ATOMIC_RELAXED)
                            - m->allocations) / (double) packets;
 
-    printf("%-44s %7.2f us/packet  %5.2f allocations/packet%s\n", what, us,
+    printf("%-50s %7.2f us/packet  %5.2f allocations/packet%s\n", what, us,
            per, ok == packets ? "" : "  (some failed)");
 }
 
