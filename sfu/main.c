@@ -5,24 +5,47 @@
 #include "log.h"
 #include "proto.h"
 #include "server.h"
+#include "transport.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <glib.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char usage[] =
     "usage: sfu-worker --listen PATH [--id N] [--log-level LEVEL] "
     "[--mode OCTAL]\n"
-    "  --listen PATH      Unix stream socket the nginx module connects to\n"
-    "  --id N             worker number, reported in hello and log lines "
+    "                  [--rtc-ports MIN-MAX] [--rtc-listen IP]... "
+    "[--rtc-announce IP]\n"
+    "                  [--no-ice-udp | --no-ice-tcp] [--srtp-only PROFILE]\n"
+    "  --listen PATH        Unix stream socket the nginx module connects to\n"
+    "  --id N               worker number, reported in hello and log lines "
     "(default 0)\n"
-    "  --log-level LEVEL  error, warn, info (default) or debug\n"
-    "  --mode OCTAL       permissions of the socket file, e.g. 0660\n";
+    "  --log-level LEVEL    error, warn, info (default) or debug\n"
+    "  --mode OCTAL         permissions of the socket file, e.g. 0660\n"
+    "  --rtc-ports MIN-MAX  UDP and TCP ports of the ICE host candidates "
+    "(default: any)\n"
+    "  --rtc-listen IP      gather ICE candidates on this address; repeatable "
+    "(default:\n"
+    "                       every interface address but loopback)\n"
+    "  --rtc-announce IP    address written in host candidates instead of "
+    "the bound\n"
+    "                       one, for a 1:1 NAT (default: the bound one)\n"
+    "  --no-ice-udp         no UDP candidates (ICE-TCP only)\n"
+    "  --no-ice-tcp         no ICE-TCP candidates (UDP only)\n"
+    "  --srtp-only PROFILE  AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM "
+    "(default: both,\n"
+    "                       GCM preferred)\n";
+
+/* --rtc-listen addresses, NULL-ended (libnice takes up to 64). */
+#define MAX_RTC_LISTEN 64
 
 static gboolean
 on_signal(gpointer data)
@@ -45,6 +68,50 @@ parse_number(const char *arg, int base, long max, long *out)
     return 0;
 }
 
+static bool
+is_ip_literal(const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* "MIN-MAX", 1 <= MIN <= MAX <= 65535 */
+static int
+parse_port_range(const char *arg, sfu_transport_config_t *cfg)
+{
+    const char *dash = strchr(arg, '-');
+    char min[8];
+    long lo, hi;
+
+    if (dash == NULL || (size_t) (dash - arg) >= sizeof(min)) {
+        return -1;
+    }
+    memcpy(min, arg, (size_t) (dash - arg));
+    min[dash - arg] = '\0';
+    if (parse_number(min, 10, 65535, &lo) != 0
+        || parse_number(dash + 1, 10, 65535, &hi) != 0 || lo == 0 || lo > hi)
+    {
+        return -1;
+    }
+    cfg->port_min = (uint16_t) lo;
+    cfg->port_max = (uint16_t) hi;
+    return 0;
+}
+
+static int
+parse_srtp_profile(const char *arg, sfu_srtp_profile_t *out)
+{
+    if (strcasecmp(arg, "AES_CM_128_HMAC_SHA1_80") == 0) {
+        *out = SFU_SRTP_AES128_CM_SHA1_80;
+    } else if (strcasecmp(arg, "AEAD_AES_128_GCM") == 0) {
+        *out = SFU_SRTP_AEAD_AES_128_GCM;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -53,12 +120,21 @@ main(int argc, char **argv)
         { "id", required_argument, NULL, 'i' },
         { "log-level", required_argument, NULL, 'v' },
         { "mode", required_argument, NULL, 'm' },
+        { "rtc-ports", required_argument, NULL, 'P' },
+        { "rtc-listen", required_argument, NULL, 'L' },
+        { "rtc-announce", required_argument, NULL, 'A' },
+        { "no-ice-udp", no_argument, NULL, 'U' },
+        { "no-ice-tcp", no_argument, NULL, 'T' },
+        { "srtp-only", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *path = NULL;
     sfu_log_level_t level = SFU_LOG_INFO;
     long id = 0, mode = -1;
+    static const char *rtc_listen[MAX_RTC_LISTEN + 1];
+    size_t n_listen = 0;
+    sfu_transport_config_t rtc = { .udp = true, .tcp = true };
     sfu_server_t *server;
     GMainLoop *loop;
     int opt;
@@ -89,6 +165,46 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            if (parse_port_range(optarg, &rtc) != 0) {
+                fprintf(stderr, "sfu-worker: --rtc-ports wants MIN-MAX within "
+                        "1-65535, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'L':
+        case 'A':
+            if (!is_ip_literal(optarg)) {
+                fprintf(stderr, "sfu-worker: --rtc-%s wants an IPv4 or IPv6 "
+                        "address, not \"%s\"\n",
+                        opt == 'L' ? "listen" : "announce", optarg);
+                return 2;
+            }
+            if (opt == 'A') {
+                rtc.announce = optarg;
+            } else if (n_listen == MAX_RTC_LISTEN) {
+                fprintf(stderr, "sfu-worker: at most %d --rtc-listen\n",
+                        MAX_RTC_LISTEN);
+                return 2;
+            } else {
+                rtc_listen[n_listen++] = optarg;
+                rtc.listen = rtc_listen;
+            }
+            break;
+        case 'U':
+            rtc.udp = false;
+            break;
+        case 'T':
+            rtc.tcp = false;
+            break;
+        case 'S':
+            if (parse_srtp_profile(optarg, &rtc.srtp_only) != 0) {
+                fprintf(stderr, "sfu-worker: --srtp-only wants "
+                        "AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM, not "
+                        "\"%s\"\n", optarg);
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -102,6 +218,11 @@ main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    if (!rtc.udp && !rtc.tcp) {
+        fputs("sfu-worker: --no-ice-udp and --no-ice-tcp leave no way to "
+              "reach the worker\n", stderr);
+        return 2;
+    }
 
     sfu_log_init(level, (unsigned) id);
     signal(SIGPIPE, SIG_IGN);
@@ -110,8 +231,14 @@ main(int argc, char **argv)
     g_unix_signal_add(SIGTERM, on_signal, loop);
     g_unix_signal_add(SIGINT, on_signal, loop);
 
+    if (sfu_transport_global_init(&rtc) != 0) {
+        g_main_loop_unref(loop);
+        return 1;
+    }
+
     server = sfu_server_start(path, (int) mode, (unsigned) id);
     if (server == NULL) {
+        sfu_transport_global_cleanup();
         g_main_loop_unref(loop);
         return 1;
     }
@@ -123,6 +250,7 @@ main(int argc, char **argv)
 
     sfu_log_info("shutting down");
     sfu_server_stop(server);
+    sfu_transport_global_cleanup();
     g_main_loop_unref(loop);
 
     return 0;
