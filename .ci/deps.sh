@@ -9,7 +9,7 @@ set -euo pipefail
 build_packages=(
     build-essential pkg-config
     nginx nginx-dev
-    libpq-dev libhiredis-dev libjansson-dev libjwt-dev libssl-dev
+    libpq-dev libhiredis-dev libjansson-dev libssl-dev
     libnice-dev libglib2.0-dev libsrtp2-dev
     # coturn from source (turn/): fetched with apt-get source, built here
     dpkg-dev libevent-dev libsqlite3-dev
