@@ -4,9 +4,10 @@
  * a joined participant (GET /api/v1/turn-credentials).
  *
  * A join is one call of the sfu_join() SQL function, which locks the
- * room row, counts the live participants and inserts the new one only if
- * the room is open, has a place and the password is settled, so that
- * concurrent joins can never overfill a room.  A room with a password
+ * room row, checks the places it holds (sfu_rooms.held, kept by a
+ * trigger; the live participants are counted only when that says full)
+ * and inserts the new one only if the room is open, has a place and the
+ * password is settled, so that concurrent joins can never overfill a room.  A room with a password
  * costs a second call: its hash comes back, is checked off the event
  * loop, and the join is repeated as verified.
  */
