@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
 # Installs every Debian package ngx-sfu builds, runs and tests with.
 # Idempotent: packages already present are skipped by apt.
+#   .ci/deps.sh          everything (make deps, CI)
+#   .ci/deps.sh build    only what `make module sfu turn` needs (the build
+#                        stage of conf/docker/Dockerfile)
 set -euo pipefail
 
-packages=(
-    # build
-    build-essential pkg-config clang llvm libclang-rt-14-dev
+build_packages=(
+    build-essential pkg-config
     nginx nginx-dev
-    libpq-dev libhiredis-dev libjansson-dev libjwt-dev libssl-dev
+    libpq-dev libhiredis-dev libjansson-dev libssl-dev
     libnice-dev libglib2.0-dev libsrtp2-dev
     # coturn from source (turn/): fetched with apt-get source, built here
     dpkg-dev libevent-dev libsqlite3-dev
+)
+other_packages=(
+    # libFuzzer targets
+    clang llvm libclang-rt-14-dev
     # services for make run and the tests
     postgresql-15 postgresql-client-15 redis-server coturn openssl
     # test runner (Test::Nginx-compatible) and clients
     libtest-base-perl libtext-diff-perl libtest-longstring-perl libwww-perl
     libipc-run-perl liblist-moreutils-perl liburi-perl libjson-pp-perl
     libprotocol-websocket-perl libio-socket-ssl-perl
-    # deployment description check, benchmarks
-    docker-compose wrk curl
+    # deployment description check (docker-compose.yml), benchmarks,
+    # instruction counts (bench-api --callgrind)
+    docker-compose libyaml-libyaml-perl wrk curl valgrind
     # browser tests (t/lib/SFUTest/Chromium.pm): headless Chromium over CDP,
     # and a font so that screenshots show text
     chromium fonts-dejavu-core
 )
+
+case ${1:-all} in
+    build) packages=("${build_packages[@]}") ;;
+    all)   packages=("${build_packages[@]}" "${other_packages[@]}") ;;
+    *)     echo "usage: $0 [build]" >&2; exit 2 ;;
+esac
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -4,9 +4,10 @@
  * a joined participant (GET /api/v1/turn-credentials).
  *
  * A join is one call of the sfu_join() SQL function, which locks the
- * room row, counts the live participants and inserts the new one only if
- * the room is open, has a place and the password is settled, so that
- * concurrent joins can never overfill a room.  A room with a password
+ * room row, checks the places it holds (sfu_rooms.held, kept by a
+ * trigger; the live participants are counted only when that says full)
+ * and inserts the new one only if the room is open, has a place and the
+ * password is settled, so that concurrent joins can never overfill a room.  A room with a password
  * costs a second call: its hash comes back, is checked off the event
  * loop, and the join is repeated as verified.
  */
@@ -41,9 +42,11 @@ static void ngx_http_sfu_join_done(void *data,
 static void ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc,
     ngx_str_t *hash);
 static ngx_int_t ngx_http_sfu_join_answer(ngx_http_request_t *r);
-static json_t *ngx_http_sfu_ice_servers(ngx_http_request_t *r,
-    ngx_str_t *participant, ngx_int_t *rc);
-static json_t *ngx_http_sfu_iso_time(time_t t);
+static ngx_int_t ngx_http_sfu_ice_error(ngx_http_request_t *r, ngx_int_t rc);
+static u_char *ngx_http_sfu_iso_time(u_char *p, time_t t);
+
+
+#define NGX_HTTP_SFU_ISO_TIME_LEN  (sizeof("\"1970-01-01T00:00:00Z\"") - 1)
 
 
 ngx_int_t
@@ -268,13 +271,19 @@ ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc,
 }
 
 
+/*
+ * The answers below are written as JSON text: they are the API's hot
+ * paths, and every part of them is either ours (ids, the token, times,
+ * the ICE servers' text) or quoted.
+ */
+
 static ngx_int_t
 ngx_http_sfu_join_answer(ngx_http_request_t *r)
 {
     u_char                    *p;
-    json_t                    *json, *ice;
     ngx_int_t                  rc;
-    ngx_str_t                  jwt, base, signaling;
+    ngx_buf_t                 *b;
+    ngx_str_t                  jwt, base, signaling, ice;
     ngx_http_sfu_ctx_t        *ctx;
     ngx_http_sfu_join_t       *join;
     ngx_http_sfu_token_t       claims;
@@ -296,21 +305,19 @@ ngx_http_sfu_join_answer(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ice = ngx_http_sfu_ice_servers(r, &join->participant, &rc);
-    if (ice == NULL) {
-        return rc;
+    rc = ngx_http_sfu_turn_ice_servers(r, &join->participant, &ice);
+    if (rc != NGX_OK) {
+        return ngx_http_sfu_ice_error(r, rc);
     }
 
     /* ws:// or wss:// on the public URL's authority */
 
     if (ngx_http_sfu_public_url(r, &base) != NGX_OK) {
-        json_decref(ice);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     signaling.data = ngx_pnalloc(r->pool, base.len + smcf->signaling_path.len);
     if (signaling.data == NULL) {
-        json_decref(ice);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -324,31 +331,42 @@ ngx_http_sfu_join_answer(ngx_http_request_t *r)
 
     signaling.len = p - signaling.data;
 
-    json = json_pack("{s:s%,s:s%,s:s%,s:s%,s:s%,s:o,s:s%,s:o}",
-                     "token", jwt.data, jwt.len,
-                     "participant_id", join->participant.data,
-                     join->participant.len,
-                     "room_id", req->room.data, req->room.len,
-                     "role", join->role.data, join->role.len,
-                     "name", join->name.data, join->name.len,
-                     "expires_at", ngx_http_sfu_iso_time(claims.exp),
-                     "signaling_url", signaling.data, signaling.len,
-                     "ice_servers", ice);
-
-    if (json == NULL) {
+    b = ngx_create_temp_buf(r->pool,
+            sizeof("{\"token\":\"\",\"participant_id\":\"\",\"room_id\":\"\","
+                   "\"role\":\"\",\"name\":,\"expires_at\":,"
+                   "\"signaling_url\":,\"ice_servers\":}\n")
+            + jwt.len + join->participant.len + req->room.len
+            + join->role.len + ngx_http_sfu_json_quoted_len(&join->name)
+            + NGX_HTTP_SFU_ISO_TIME_LEN
+            + ngx_http_sfu_json_quoted_len(&signaling) + ice.len);
+    if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_sfu_send_json(r, NGX_HTTP_OK, json);
+    /* the participant and room ids, and the role, need no quoting */
+
+    p = ngx_sprintf(b->last, "{\"token\":\"%V\",\"participant_id\":\"%V\","
+                    "\"room_id\":\"%V\",\"role\":\"%V\",\"name\":",
+                    &jwt, &join->participant, &req->room, &join->role);
+    p = ngx_http_sfu_json_quote(p, &join->name);
+    p = ngx_cpymem(p, ",\"expires_at\":", sizeof(",\"expires_at\":") - 1);
+    p = ngx_http_sfu_iso_time(p, claims.exp);
+    p = ngx_cpymem(p, ",\"signaling_url\":", sizeof(",\"signaling_url\":") - 1);
+    p = ngx_http_sfu_json_quote(p, &signaling);
+    b->last = ngx_sprintf(p, ",\"ice_servers\":%V}\n", &ice);
+
+    return ngx_http_sfu_send_buf(r, NGX_HTTP_OK, b);
 }
 
 
 ngx_int_t
 ngx_http_sfu_turn_credentials(ngx_http_request_t *r)
 {
-    json_t                    *json, *ice;
+    u_char                    *p;
+    time_t                     expires;
     ngx_int_t                  rc;
-    ngx_str_t                  jwt;
+    ngx_buf_t                 *b;
+    ngx_str_t                  jwt, ice;
     const char                *reason;
     ngx_http_sfu_token_t       claims;
     ngx_http_sfu_main_conf_t  *smcf;
@@ -363,68 +381,65 @@ ngx_http_sfu_turn_credentials(ngx_http_request_t *r)
                                        "a join token is required");
     }
 
-    if (ngx_http_sfu_token_verify(r->pool, smcf, &jwt, &claims, &reason)
-        != NGX_OK)
-    {
+    rc = ngx_http_sfu_token_verify(r->pool, smcf, &jwt, &claims, &reason);
+
+    if (rc == NGX_DECLINED) {
         return ngx_http_sfu_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                        "invalid-token",
                                        "the join token is not valid: %s",
                                        reason);
     }
 
-    ice = ngx_http_sfu_ice_servers(r, &claims.participant, &rc);
-    if (ice == NULL) {
-        return rc;
-    }
-
-    json = json_pack("{s:o,s:I,s:o}",
-                     "ice_servers", ice,
-                     "ttl", (json_int_t) smcf->turn_ttl,
-                     "expires_at",
-                     ngx_http_sfu_iso_time(ngx_time() + smcf->turn_ttl));
-
-    if (json == NULL) {
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_sfu_send_json(r, NGX_HTTP_OK, json);
-}
-
-
-static json_t *
-ngx_http_sfu_ice_servers(ngx_http_request_t *r, ngx_str_t *participant,
-    ngx_int_t *rc)
-{
-    json_t     *ice;
-    ngx_int_t   trc;
-
-    ice = ngx_http_sfu_turn_ice_servers(r, participant, &trc);
-
-    if (ice != NULL) {
-        return ice;
+    rc = ngx_http_sfu_turn_ice_servers(r, &claims.participant, &ice);
+    if (rc != NGX_OK) {
+        return ngx_http_sfu_ice_error(r, rc);
     }
 
-    *rc = (trc == NGX_DECLINED)
-          ? ngx_http_sfu_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                    "turn-unavailable",
-                                    "no TURN secret is configured")
-          : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    b = ngx_create_temp_buf(r->pool,
+            sizeof("{\"ice_servers\":,\"ttl\":,\"expires_at\":}\n")
+            + ice.len + NGX_TIME_T_LEN + NGX_HTTP_SFU_ISO_TIME_LEN);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    return NULL;
+    expires = ngx_time() + smcf->turn_ttl;
+
+    p = ngx_sprintf(b->last, "{\"ice_servers\":%V,\"ttl\":%T,\"expires_at\":",
+                    &ice, smcf->turn_ttl);
+    p = ngx_http_sfu_iso_time(p, expires);
+    b->last = ngx_cpymem(p, "}\n", 2);
+
+    return ngx_http_sfu_send_buf(r, NGX_HTTP_OK, b);
 }
 
 
-static json_t *
-ngx_http_sfu_iso_time(time_t t)
+/* the answer when ngx_http_sfu_turn_ice_servers() returned rc */
+
+static ngx_int_t
+ngx_http_sfu_ice_error(ngx_http_request_t *r, ngx_int_t rc)
+{
+    return (rc == NGX_DECLINED)
+           ? ngx_http_sfu_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "turn-unavailable",
+                                     "no TURN secret is configured")
+           : NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* a quoted ISO 8601 UTC time */
+
+static u_char *
+ngx_http_sfu_iso_time(u_char *p, time_t t)
 {
     ngx_tm_t  tm;
-    u_char    buf[sizeof("1970-01-01T00:00:00Z")];
 
     ngx_gmtime(t, &tm);
 
-    ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-
-    return json_string((char *) buf);
+    return ngx_sprintf(p, "\"%4d-%02d-%02dT%02d:%02d:%02dZ\"",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 }

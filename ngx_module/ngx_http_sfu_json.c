@@ -202,10 +202,8 @@ ngx_http_sfu_json_cleanup(void *data)
 ngx_int_t
 ngx_http_sfu_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
 {
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    size_t      len;
+    ngx_buf_t  *b;
 
     len = json_dumpb(json, NULL, 0, JSON_COMPACT);
 
@@ -218,6 +216,16 @@ ngx_http_sfu_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
     b->last += json_dumpb(json, (char *) b->pos, len, JSON_COMPACT);
     *b->last++ = '\n';
     json_decref(json);
+
+    return ngx_http_sfu_send_buf(r, status, b);
+}
+
+
+ngx_int_t
+ngx_http_sfu_send_buf(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
+{
+    ngx_int_t     rc;
+    ngx_chain_t   out;
 
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -296,4 +304,22 @@ json_t *
 ngx_http_sfu_json_str(ngx_str_t *s)
 {
     return json_stringn((char *) s->data, s->len);
+}
+
+
+size_t
+ngx_http_sfu_json_quoted_len(ngx_str_t *s)
+{
+    return s->len + 2 + ngx_escape_json(NULL, s->data, s->len);
+}
+
+
+u_char *
+ngx_http_sfu_json_quote(u_char *p, ngx_str_t *s)
+{
+    *p++ = '"';
+    p = (u_char *) ngx_escape_json(p, s->data, s->len);
+    *p++ = '"';
+
+    return p;
 }

@@ -28,6 +28,8 @@
 
 #include <jansson.h>
 
+#include "ngx_http_sfu_hmac.h"
+
 
 #define NGX_HTTP_SFU_VERSION  "0.1.0"
 
@@ -70,6 +72,7 @@ typedef struct {
     /* join tokens */
     ngx_str_t                  jwt_secret;
     time_t                     token_ttl;
+    ngx_http_sfu_hmac_t       *token_key;        /* HMAC-SHA256 of it */
 
     /* TURN */
     ngx_str_t                  turn_secret;

@@ -101,4 +101,73 @@ const char  *ngx_http_sfu_schema_sql =
 
     "  INSERT INTO sfu_schema (version) VALUES (1);"
     " END IF;"
+    "END $migration$;"
+
+    /*
+     * 2: a join no longer counts the room's participants row by row.
+     * sfu_rooms.held is the number of its participants without left_at,
+     * kept by a trigger whoever inserts or updates them.  It counts
+     * unused "joining" places past their hold too, so it is an upper
+     * bound of the places taken: a room whose held is under its
+     * max_participants has room, and only a room that looks full is
+     * counted exactly, as version 1 always did.
+     */
+
+    "DO $migration$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM sfu_schema WHERE version = 2) THEN"
+
+    "  ALTER TABLE sfu_rooms ADD COLUMN held integer NOT NULL DEFAULT 0;"
+    "  UPDATE sfu_rooms r SET held = (SELECT count(*) FROM sfu_participants p"
+    "    WHERE p.room_id = r.id AND p.left_at IS NULL);"
+
+    "  CREATE FUNCTION sfu_participants_held() RETURNS trigger"
+    "    LANGUAGE plpgsql AS $held$"
+    "  BEGIN"
+    "    IF TG_OP <> 'DELETE' AND NEW.left_at IS NULL"
+    "       AND (TG_OP = 'INSERT' OR OLD.left_at IS NOT NULL) THEN"
+    "      UPDATE sfu_rooms SET held = held + 1 WHERE id = NEW.room_id;"
+    "    ELSIF TG_OP <> 'INSERT' AND OLD.left_at IS NULL"
+    "       AND (TG_OP = 'DELETE' OR NEW.left_at IS NOT NULL) THEN"
+    "      UPDATE sfu_rooms SET held = held - 1 WHERE id = OLD.room_id;"
+    "    END IF;"
+    "    RETURN NULL;"
+    "  END $held$;"
+    "  CREATE TRIGGER sfu_participants_held"
+    "    AFTER INSERT OR UPDATE OF left_at OR DELETE ON sfu_participants"
+    "    FOR EACH ROW EXECUTE FUNCTION sfu_participants_held();"
+
+    "  CREATE OR REPLACE FUNCTION sfu_join(p_room text, p_id text,"
+    "      p_name text, p_role text, p_addr text, p_verified boolean,"
+    "      p_hold interval)"
+    "    RETURNS TABLE (status text, max_participants integer, live bigint,"
+    "                   password_hash text, joined boolean)"
+    "    LANGUAGE plpgsql AS $join$"
+    "  DECLARE"
+    "    room sfu_rooms%ROWTYPE;"
+    "    n bigint;"
+    "  BEGIN"
+    "    SELECT * INTO room FROM sfu_rooms r WHERE r.id = p_room FOR UPDATE;"
+    "    IF NOT FOUND THEN RETURN; END IF;"
+    "    n := room.held;"
+    "    IF n >= room.max_participants THEN"
+    "      SELECT count(*) INTO n FROM sfu_participants p"
+    "        WHERE p.room_id = p_room AND p.left_at IS NULL"
+    "          AND (p.state = 'connected'"
+    "               OR p.joined_at > now() - p_hold);"
+    "    END IF;"
+    "    IF room.status = 'open' AND n < room.max_participants"
+    "       AND (room.password_hash IS NULL OR p_verified)"
+    "    THEN"
+    "      INSERT INTO sfu_participants (id, room_id, name, role, client_addr)"
+    "        VALUES (p_id, p_room, p_name, p_role, p_addr);"
+    "      RETURN QUERY SELECT room.status, room.max_participants, n + 1,"
+    "                          NULL::text, true;"
+    "    ELSE"
+    "      RETURN QUERY SELECT room.status, room.max_participants, n,"
+    "                          room.password_hash, false;"
+    "    END IF;"
+    "  END $join$;"
+
+    "  INSERT INTO sfu_schema (version) VALUES (2);"
+    " END IF;"
     "END $migration$;";

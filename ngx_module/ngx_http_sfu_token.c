@@ -1,29 +1,25 @@
 
 /*
- * Join tokens (JWT HS256) through libjwt.
- *
- * libjwt verifies whichever HMAC algorithm the token's header names with
- * our key: the algorithm is checked here first.  Its integer getter reads a string claim as 0, so claims are
- * type-checked on the JSON of all grants instead.
+ * Join tokens: the nginx side of ngx_http_sfu_jwt.c -- the key made once
+ * from "sfu_token_secret", claims to and from ngx_str_t, buffers from the
+ * request's pool, and the reasons a refused token is given.
  */
 
 #include "ngx_http_sfu_token.h"
+#include "ngx_http_sfu_jwt.h"
 
-#include <jwt.h>
 
-
-#define NGX_HTTP_SFU_TOKEN_MAX_LEN     4096
 #define NGX_HTTP_SFU_TOKEN_MIN_SECRET  32
 
 
-static char *ngx_http_sfu_token_cstr(ngx_pool_t *pool, ngx_str_t *s);
-static ngx_int_t ngx_http_sfu_token_claim(ngx_pool_t *pool, json_t *claims,
-    const char *name, ngx_str_t *value);
+static void ngx_http_sfu_token_key_cleanup(void *data);
 
 
 char *
 ngx_http_sfu_token_check_conf(ngx_conf_t *cf, ngx_http_sfu_main_conf_t *smcf)
 {
+    ngx_pool_cleanup_t  *cln;
+
     if (smcf->jwt_secret.len == 0) {
         if (smcf->api) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -42,7 +38,37 @@ ngx_http_sfu_token_check_conf(ngx_conf_t *cf, ngx_http_sfu_main_conf_t *smcf)
         return NGX_CONF_ERROR;
     }
 
+    smcf->token_key = ngx_pcalloc(cf->pool, sizeof(ngx_http_sfu_hmac_t));
+    if (smcf->token_key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_sfu_hmac_init(smcf->token_key, EVP_sha256(),
+                               smcf->jwt_secret.data, smcf->jwt_secret.len)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot set up HMAC-SHA256 for "
+                           "\"sfu_token_secret\"");
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_sfu_token_key_cleanup;
+    cln->data = smcf->token_key;
+
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_sfu_token_key_cleanup(void *data)
+{
+    ngx_http_sfu_hmac_free(data);
 }
 
 
@@ -50,87 +76,27 @@ ngx_int_t
 ngx_http_sfu_token_mint(ngx_pool_t *pool, ngx_http_sfu_main_conf_t *smcf,
     ngx_http_sfu_token_t *claims, ngx_str_t *jwt)
 {
-    char       *room, *sub, *role, *name, *encoded;
-    jwt_t      *token;
-    time_t      now, exp;
-    ngx_int_t   rc;
+    ngx_http_sfu_jwt_claims_t  c;
 
-    room = ngx_http_sfu_token_cstr(pool, &claims->room);
-    sub = ngx_http_sfu_token_cstr(pool, &claims->participant);
-    role = ngx_http_sfu_token_cstr(pool, &claims->role);
-    name = ngx_http_sfu_token_cstr(pool, &claims->name);
+    c.room.data = claims->room.data;
+    c.room.len = claims->room.len;
+    c.sub.data = claims->participant.data;
+    c.sub.len = claims->participant.len;
+    c.role.data = claims->role.data;
+    c.role.len = claims->role.len;
+    c.name.data = claims->name.data;
+    c.name.len = claims->name.len;
+    c.iat = ngx_time();
+    c.exp = claims->exp ? claims->exp : c.iat + smcf->token_ttl;
 
-    if (room == NULL || sub == NULL || role == NULL || name == NULL) {
-        return NGX_ERROR;
-    }
-
-    now = ngx_time();
-    exp = claims->exp ? claims->exp : now + smcf->token_ttl;
-
-    if (jwt_new(&token) != 0) {
-        return NGX_ERROR;
-    }
-
-    rc = NGX_ERROR;
-    encoded = NULL;
-
-    if (jwt_add_grant(token, "room", room) != 0
-        || jwt_add_grant(token, "sub", sub) != 0
-        || jwt_add_grant(token, "role", role) != 0
-        || jwt_add_grant(token, "name", name) != 0
-        || jwt_add_grant_int(token, "iat", (long) now) != 0
-        || jwt_add_grant_int(token, "exp", (long) exp) != 0
-        || jwt_set_alg(token, JWT_ALG_HS256, smcf->jwt_secret.data,
-                       (int) smcf->jwt_secret.len)
-           != 0)
-    {
-        goto done;
-    }
-
-    encoded = jwt_encode_str(token);
-    if (encoded == NULL) {
-        goto done;
-    }
-
-    jwt->len = ngx_strlen(encoded);
-
-    jwt->data = ngx_pnalloc(pool, jwt->len);
+    jwt->data = ngx_pnalloc(pool, ngx_http_sfu_jwt_max_length(&c));
     if (jwt->data == NULL) {
-        goto done;
+        return NGX_ERROR;
     }
 
-    ngx_memcpy(jwt->data, encoded, jwt->len);
+    jwt->len = ngx_http_sfu_jwt_sign(smcf->token_key, &c, jwt->data);
 
-    rc = NGX_OK;
-
-done:
-
-    free(encoded);
-    jwt_free(token);
-
-    return rc;
-}
-
-
-/* a NUL-terminated copy; NULL also when s holds a NUL */
-
-static char *
-ngx_http_sfu_token_cstr(ngx_pool_t *pool, ngx_str_t *s)
-{
-    u_char  *p;
-
-    if (ngx_strlchr(s->data, s->data + s->len, '\0') != NULL) {
-        return NULL;
-    }
-
-    p = ngx_pnalloc(pool, s->len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    (void) ngx_cpystrn(p, s->data, s->len + 1);
-
-    return (char *) p;
+    return jwt->len ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -138,157 +104,58 @@ ngx_int_t
 ngx_http_sfu_token_verify(ngx_pool_t *pool, ngx_http_sfu_main_conf_t *smcf,
     ngx_str_t *jwt, ngx_http_sfu_token_t *claims, const char **reason)
 {
-    char          *text, *grants;
-    jwt_t         *token;
-    json_t        *json, *exp;
-    ngx_int_t      rc;
-    ngx_str_t     *values[4];
-    ngx_uint_t     i, hs256;
-    const char    *alg, *names[4];
-    json_error_t   error;
+    u_char                     *scratch;
+    ngx_http_sfu_jwt_claims_t   c;
 
-    if (jwt->len == 0 || jwt->len > NGX_HTTP_SFU_TOKEN_MAX_LEN) {
+    if (jwt->len == 0 || jwt->len > NGX_HTTP_SFU_JWT_MAX_LEN) {
         *reason = "malformed";
         return NGX_DECLINED;
     }
 
-    text = ngx_http_sfu_token_cstr(pool, jwt);
-    if (text == NULL) {
-        *reason = "malformed";
-        return NGX_DECLINED;
+    scratch = ngx_pnalloc(pool, 2 * jwt->len);
+    if (scratch == NULL) {
+        return NGX_ERROR;
     }
 
-    /*
-     * The header first, decoded without a key: no signature check, and
-     * libjwt then reports the algorithm as "none" -- read the header.
-     */
+    switch (ngx_http_sfu_jwt_verify(smcf->token_key, jwt->data, jwt->len,
+                                    ngx_time(), scratch, &c))
+    {
+    case NGX_HTTP_SFU_JWT_OK:
+        break;
 
-    if (jwt_decode(&token, text, NULL, 0) != 0) {
+    case NGX_HTTP_SFU_JWT_MALFORMED:
         *reason = "malformed";
         return NGX_DECLINED;
-    }
 
-    alg = jwt_get_header(token, "alg");
-    hs256 = (alg != NULL && ngx_strcmp(alg, "HS256") == 0);
-    jwt_free(token);
-
-    if (!hs256) {
+    case NGX_HTTP_SFU_JWT_ALGORITHM:
         *reason = "algorithm not allowed";
         return NGX_DECLINED;
-    }
 
-    if (jwt_decode(&token, text, smcf->jwt_secret.data,
-                   (int) smcf->jwt_secret.len)
-        != 0)
-    {
+    case NGX_HTTP_SFU_JWT_SIGNATURE:
         *reason = "invalid signature";
         return NGX_DECLINED;
-    }
 
-    if (jwt_get_alg(token) != JWT_ALG_HS256) {
-        jwt_free(token);
-        *reason = "algorithm not allowed";
-        return NGX_DECLINED;
-    }
-
-    grants = jwt_get_grants_json(token, NULL);
-    jwt_free(token);
-
-    if (grants == NULL) {
-        return NGX_ERROR;
-    }
-
-    json = json_loads(grants, 0, &error);
-    free(grants);
-
-    if (json == NULL) {
-        *reason = "malformed";
-        return NGX_DECLINED;
-    }
-
-    exp = json_object_get(json, "exp");
-
-    if (!json_is_integer(exp)
-        || !json_is_integer(json_object_get(json, "iat")))
-    {
+    case NGX_HTTP_SFU_JWT_CLAIMS:
         *reason = "invalid claims";
-        rc = NGX_DECLINED;
-        goto done;
-    }
+        return NGX_DECLINED;
 
-    if (json_integer_value(exp) <= (json_int_t) ngx_time()) {
+    case NGX_HTTP_SFU_JWT_EXPIRED:
         *reason = "expired";
-        rc = NGX_DECLINED;
-        goto done;
-    }
-
-    claims->exp = (time_t) json_integer_value(exp);
-
-    names[0] = "room";
-    names[1] = "sub";
-    names[2] = "role";
-    names[3] = "name";
-
-    values[0] = &claims->room;
-    values[1] = &claims->participant;
-    values[2] = &claims->role;
-    values[3] = &claims->name;
-
-    for (i = 0; i < 4; i++) {
-        rc = ngx_http_sfu_token_claim(pool, json, names[i], values[i]);
-        if (rc != NGX_OK) {
-            goto invalid;
-        }
-    }
-
-    if (claims->room.len == 0 || claims->participant.len == 0
-        || !((claims->role.len == 4
-              && ngx_strncmp(claims->role.data, "host", 4) == 0)
-             || (claims->role.len == 11
-                 && ngx_strncmp(claims->role.data, "participant", 11) == 0)))
-    {
-        rc = NGX_DECLINED;
-        goto invalid;
-    }
-
-    goto done;
-
-invalid:
-
-    if (rc == NGX_DECLINED) {
-        *reason = "invalid claims";
-    }
-
-done:
-
-    json_decref(json);
-
-    return rc;
-}
-
-
-/* a string claim, copied into pool */
-
-static ngx_int_t
-ngx_http_sfu_token_claim(ngx_pool_t *pool, json_t *claims, const char *name,
-    ngx_str_t *value)
-{
-    json_t  *claim;
-
-    claim = json_object_get(claims, name);
-
-    if (!json_is_string(claim)) {
         return NGX_DECLINED;
-    }
 
-    value->len = json_string_length(claim);
-
-    value->data = ngx_pnalloc(pool, value->len);
-    if (value->data == NULL) {
+    default:
         return NGX_ERROR;
     }
 
-    ngx_memcpy(value->data, json_string_value(claim), value->len);
+    claims->room.data = (u_char *) c.room.data;
+    claims->room.len = c.room.len;
+    claims->participant.data = (u_char *) c.sub.data;
+    claims->participant.len = c.sub.len;
+    claims->role.data = (u_char *) c.role.data;
+    claims->role.len = c.role.len;
+    claims->name.data = (u_char *) c.name.data;
+    claims->name.len = c.name.len;
+    claims->exp = (time_t) c.exp;
 
     return NGX_OK;
 }

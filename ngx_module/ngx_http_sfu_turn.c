@@ -4,28 +4,36 @@
  */
 
 #include "ngx_http_sfu_turn.h"
+#include "ngx_http_sfu_json.h"
 #include "ngx_http_sfu_redis.h"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 
 /* how soon to try again after a failed read */
 #define NGX_HTTP_SFU_TURN_RETRY  500
 
+#define NGX_HTTP_SFU_TURN_CREDENTIAL_LEN  28    /* base64 of 20 bytes */
+
 
 typedef struct {
-    u_char       *secret;     /* newest secret in Redis, or NULL */
-    size_t        len;
-    ngx_event_t   timer;
-    unsigned      pending:1;  /* a read is in flight */
-    unsigned      failed:1;   /* the last read failed */
+    u_char               *secret;     /* newest secret in Redis, or NULL */
+    size_t                len;
+    ngx_http_sfu_hmac_t   redis_key;  /* HMAC-SHA1 of that secret */
+    ngx_http_sfu_hmac_t   conf_key;   /* of "sfu_turn_secret", if any */
+
+    /* the parts of every answer that come from the configuration */
+    ngx_str_t             stun;       /* {"urls":[...]}, or empty */
+    ngx_str_t             turn_urls;  /* [...], or empty */
+
+    ngx_event_t           timer;
+    unsigned              pending:1;  /* a read is in flight */
+    unsigned              failed:1;   /* the last read failed */
 } ngx_http_sfu_turn_t;
 
 
+static ngx_int_t ngx_http_sfu_turn_urls(ngx_pool_t *pool, ngx_array_t *uris,
+    const char *before, const char *after, ngx_str_t *json);
 static void ngx_http_sfu_turn_refresh(ngx_event_t *ev);
 static void ngx_http_sfu_turn_secret(void *data, redisReply *reply);
-static json_t *ngx_http_sfu_turn_urls(ngx_array_t *uris);
 
 
 static ngx_http_sfu_turn_t  ngx_http_sfu_turn;
@@ -73,7 +81,32 @@ ngx_http_sfu_turn_init_process(ngx_cycle_t *cycle)
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sfu_module);
 
-    if (smcf == NULL || smcf->redis_addr.len == 0) {
+    if (smcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_sfu_turn_urls(cycle->pool, smcf->stun_uris, "{\"urls\":", "}",
+                               &turn->stun)
+        != NGX_OK
+        || ngx_http_sfu_turn_urls(cycle->pool, smcf->turn_uris, "", "",
+                                  &turn->turn_urls)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (smcf->turn_secret.len
+        && ngx_http_sfu_hmac_init(&turn->conf_key, EVP_sha1(),
+                                  smcf->turn_secret.data,
+                                  smcf->turn_secret.len)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "sfu: cannot set up HMAC-SHA1 for the TURN secret");
+        return NGX_ERROR;
+    }
+
+    if (smcf->redis_addr.len == 0) {
         return NGX_OK;
     }
 
@@ -150,6 +183,7 @@ ngx_http_sfu_turn_secret(void *data, redisReply *reply)
                           "sfu: no TURN secret left in redis");
             ngx_free(turn->secret);
             turn->secret = NULL;
+            ngx_http_sfu_hmac_free(&turn->redis_key);
         }
 
         turn->failed = 0;
@@ -186,145 +220,163 @@ ngx_http_sfu_turn_secret(void *data, redisReply *reply)
 
     if (turn->secret != NULL) {
         ngx_free(turn->secret);
+        ngx_http_sfu_hmac_free(&turn->redis_key);
     }
 
     turn->secret = secret;
     turn->len = reply->len;
+
+    if (ngx_http_sfu_hmac_init(&turn->redis_key, EVP_sha1(), secret,
+                               reply->len)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "sfu: cannot set up HMAC-SHA1 for the TURN secret");
+        ngx_free(turn->secret);
+        turn->secret = NULL;
+        return;
+    }
 
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "sfu turn: new secret from redis");
 }
 
 
-json_t *
+ngx_int_t
 ngx_http_sfu_turn_ice_servers(ngx_http_request_t *r, ngx_str_t *user,
-    ngx_int_t *rc)
+    ngx_str_t *json)
 {
     u_char                    *p;
-    json_t                    *servers, *urls, *turn;
-    ngx_str_t                  secret, username, credential, digest;
-    unsigned int               len;
+    ngx_str_t                  username, credential, digest;
+    ngx_http_sfu_turn_t       *turn = &ngx_http_sfu_turn;
+    ngx_http_sfu_hmac_t       *key;
     ngx_http_sfu_main_conf_t  *smcf;
     u_char                     md[EVP_MAX_MD_SIZE];
 
+    static u_char  none[] = "[]";
+
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sfu_module);
 
-    *rc = NGX_ERROR;
-
-    servers = json_array();
-    if (servers == NULL) {
-        return NULL;
-    }
-
-    if (smcf->stun_uris != NULL) {
-        urls = ngx_http_sfu_turn_urls(smcf->stun_uris);
-
-        if (json_array_append_new(servers, json_pack("{s:o}", "urls", urls))
-            != 0)
-        {
-            goto failed;
+    if (turn->turn_urls.len == 0) {
+        if (turn->stun.len == 0) {
+            json->data = none;
+            json->len = sizeof(none) - 1;
+            return NGX_OK;
         }
-    }
 
-    if (smcf->turn_uris == NULL) {
-        *rc = NGX_OK;
-        return servers;
+        json->data = ngx_pnalloc(r->pool, turn->stun.len + 2);
+        if (json->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        json->len = ngx_sprintf(json->data, "[%V]", &turn->stun) - json->data;
+        return NGX_OK;
     }
 
     /* Redis' secret, unless Redis is away and there is our own */
 
-    if (ngx_http_sfu_turn.secret != NULL
-        && !(ngx_http_sfu_turn.failed && smcf->turn_secret.len))
-    {
-        secret.data = ngx_http_sfu_turn.secret;
-        secret.len = ngx_http_sfu_turn.len;
+    if (turn->secret != NULL && !(turn->failed && smcf->turn_secret.len)) {
+        key = &turn->redis_key;
+
+    } else if (smcf->turn_secret.len) {
+        key = &turn->conf_key;
 
     } else {
-        secret = smcf->turn_secret;
-    }
-
-    if (secret.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "sfu: no TURN secret: set \"sfu_turn_secret\" or add "
                       "one to redis' \"turn/realm/%V/secret\"",
                       &smcf->turn_realm);
-        *rc = NGX_DECLINED;
-        goto failed;
+        return NGX_DECLINED;
     }
 
     username.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 1 + user->len);
     if (username.data == NULL) {
-        goto failed;
+        return NGX_ERROR;
     }
 
     p = ngx_sprintf(username.data, "%T:%V", ngx_time() + smcf->turn_ttl, user);
     username.len = p - username.data;
 
-    if (HMAC(EVP_sha1(), secret.data, (int) secret.len,
-             username.data, username.len, md, &len)
-        == NULL)
+    if (ngx_http_sfu_hmac(key, username.data, username.len, NULL, 0, md)
+        != 0)
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "sfu: HMAC-SHA1 failed");
-        goto failed;
+        return NGX_ERROR;
     }
 
     digest.data = md;
-    digest.len = len;
+    digest.len = key->size;
 
-    credential.data = ngx_pnalloc(r->pool, ngx_base64_encoded_length(len));
-    if (credential.data == NULL) {
-        goto failed;
+    json->data = ngx_pnalloc(r->pool,
+                     sizeof("[,{\"urls\":,\"username\":,\"credential\":\"\","
+                            "\"credentialType\":\"password\"}]")
+                     + turn->stun.len + turn->turn_urls.len
+                     + ngx_http_sfu_json_quoted_len(&username)
+                     + ngx_base64_encoded_length(digest.len));
+    if (json->data == NULL) {
+        return NGX_ERROR;
     }
 
+    p = ngx_sprintf(json->data, turn->stun.len ? "[%V,{\"urls\":%V,\"username\":"
+                                               : "[%V{\"urls\":%V,\"username\":",
+                    &turn->stun, &turn->turn_urls);
+    p = ngx_http_sfu_json_quote(p, &username);
+    p = ngx_cpymem(p, ",\"credential\":\"", sizeof(",\"credential\":\"") - 1);
+
+    credential.data = p;
     ngx_encode_base64(&credential, &digest);
+    p += credential.len;
 
-    urls = ngx_http_sfu_turn_urls(smcf->turn_uris);
+    p = ngx_cpymem(p, "\",\"credentialType\":\"password\"}]",
+                   sizeof("\",\"credentialType\":\"password\"}]") - 1);
 
-    turn = json_pack("{s:o,s:s%,s:s%,s:s}",
-                     "urls", urls,
-                     "username", username.data, username.len,
-                     "credential", credential.data, credential.len,
-                     "credentialType", "password");
+    json->len = p - json->data;
 
-    if (json_array_append_new(servers, turn) != 0) {
-        goto failed;
-    }
-
-    *rc = NGX_OK;
-
-    return servers;
-
-failed:
-
-    json_decref(servers);
-    return NULL;
+    return NGX_OK;
 }
 
 
-static json_t *
-ngx_http_sfu_turn_urls(ngx_array_t *uris)
+/* before [ "uri", ... ] after, as JSON text; empty without URIs */
+
+static ngx_int_t
+ngx_http_sfu_turn_urls(ngx_pool_t *pool, ngx_array_t *uris,
+    const char *before, const char *after, ngx_str_t *json)
 {
-    json_t      *urls;
+    u_char      *p;
+    size_t       len;
     ngx_str_t   *uri;
     ngx_uint_t   i;
 
-    urls = json_array();
-    if (urls == NULL) {
-        return NULL;
+    ngx_str_null(json);
+
+    if (uris == NULL || uris->nelts == 0) {
+        return NGX_OK;
     }
 
     uri = uris->elts;
+    len = ngx_strlen(before) + ngx_strlen(after) + 2;
 
     for (i = 0; i < uris->nelts; i++) {
-        if (json_array_append_new(urls, json_stringn((char *) uri[i].data,
-                                                     uri[i].len))
-            != 0)
-        {
-            json_decref(urls);
-            return NULL;
-        }
+        len += ngx_http_sfu_json_quoted_len(&uri[i]) + 1;
     }
 
-    return urls;
+    json->data = ngx_pnalloc(pool, len);
+    if (json->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(json->data, "%s[", before);
+
+    for (i = 0; i < uris->nelts; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_http_sfu_json_quote(p, &uri[i]);
+    }
+
+    json->len = ngx_sprintf(p, "]%s", after) - json->data;
+
+    return NGX_OK;
 }

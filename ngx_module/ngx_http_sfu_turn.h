@@ -32,17 +32,17 @@ char *ngx_http_sfu_turn_check_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_sfu_turn_init_process(ngx_cycle_t *cycle);
 
 /*
- * ICE servers in RTCPeerConnection's iceServers form, a new reference:
- *   [{"urls": [<sfu_stun_uri>...]},
- *    {"urls": [<sfu_turn_uri>...], "username": "...", "credential": "...",
- *     "credentialType": "password"}]
- * an entry being left out when it has no URIs.  *rc is NGX_OK; NGX_DECLINED
- * (NULL returned) when TURN URIs are configured but there is no secret at
- * all -- answer 503; NGX_ERROR (NULL returned) when out of memory or a
- * string is not UTF-8.
+ * ICE servers in RTCPeerConnection's iceServers form, as JSON text in
+ * *json (from the request's pool; json_loadb() it for a json_t):
+ *   [{"urls":[<sfu_stun_uri>...]},
+ *    {"urls":[<sfu_turn_uri>...],"username":"...","credential":"...",
+ *     "credentialType":"password"}]
+ * an entry being left out when it has no URIs.  NGX_OK; NGX_DECLINED when
+ * TURN URIs are configured but there is no secret at all -- answer 503;
+ * NGX_ERROR when out of memory.  user must be valid UTF-8.
  */
-json_t *ngx_http_sfu_turn_ice_servers(ngx_http_request_t *r, ngx_str_t *user,
-    ngx_int_t *rc);
+ngx_int_t ngx_http_sfu_turn_ice_servers(ngx_http_request_t *r,
+    ngx_str_t *user, ngx_str_t *json);
 
 
 #endif /* _NGX_HTTP_SFU_TURN_H_INCLUDED_ */

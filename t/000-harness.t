@@ -138,6 +138,18 @@ X-A: b
 location = /t { no_such_directive; }
 --- request
 GET /t
+
+=== TEST 8: must_die, but nginx starts
+--- config
+location = /t { return 204; }
+--- must_die
+
+=== TEST 9: must_die with the wrong message
+--- config
+location = /t { no_such_directive; }
+--- must_die
+--- error_log
+another message
 _EOT_
     $src =~ s/^\@\@DATA\@\@$/__DATA__/m;
     open my $fh, '>', $t or die $!;
@@ -165,6 +177,8 @@ _EOT_
         ['TEST 4: bad error_log - pattern "this line is never logged" matches a line in error.log', 'not ok'],
         ['TEST 5: bad no_error_log - status code ok', 'ok'],
         ['TEST 6: bad header - header X-A ok', 'not ok'],
+        ['TEST 9: must_die with the wrong message - die as expected', 'ok'],
+        ['TEST 9: must_die with the wrong message - pattern "another message" matches a line in error.log', 'not ok'],
     );
     my $all = 1;
     for my $e (@expect) {
@@ -175,6 +189,8 @@ _EOT_
        'self-check: a no_error_log match fails') or $all = 0;
     ok((grep { /^TEST 7: broken config/ && $res{$_} eq 'not ok' } keys %res),
        'self-check: a config nginx rejects fails the block') or $all = 0;
+    ok((grep { /^TEST 8: must_die, but nginx starts - die as expected/ && $res{$_} eq 'not ok' } keys %res),
+       'self-check: must_die fails when nginx starts') or $all = 0;
     diag($out) unless $all;
 }
 

@@ -31,6 +31,28 @@ sub main::jwt {
     return "Authorization: Bearer $head.$body.$sig";
 }
 
+# a JWT over raw header and payload JSON texts, signed with the secret
+sub main::raw_jwt {
+    my ($head, $body, %o) = @_;
+    $head = b64url($head);
+    $body = b64url($body);
+    my $sig = b64url(hmac_sha256("$head.$body", $SECRET));
+    $sig = $o{sig}->($sig) if $o{sig};
+    return "Authorization: Bearer $head.$body.$sig";
+}
+
+# claims that are valid but for what the test puts in their place
+sub main::claims {
+    my ($replace) = @_;
+    my $exp = time + 600;
+    my $json = qq({"room":"r1","sub":"p1","role":"participant","name":"Ada",)
+             . qq("iat":@{[time]},"exp":$exp});
+    $json =~ s/$_/$replace->{$_}/ for keys %$replace;
+    return $json;
+}
+
+our $HEAD = '{"alg":"HS256","typ":"JWT"}';
+
 add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value('http_config', <<"EOC") unless defined $block->http_config;
@@ -128,3 +150,114 @@ Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30
 --- error_code: 401
 --- response_body
 {"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 10: a "crit" header (no extension is understood) is refused
+--- more_headers eval
+main::raw_jwt('{"alg":"HS256","crit":["exp"]}', main::claims({}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 11: a "typ" other than JWT is refused
+--- more_headers eval
+main::raw_jwt('{"alg":"HS256","typ":"JWS"}', main::claims({}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 12: padded base64 is not JWT's base64url
+--- more_headers eval
+(my $h = main::raw_jwt($::HEAD, main::claims({}))) =~ s/^(Authorization: Bearer [^.]+)/$1==/;
+$h
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 13: four segments are not a JWT
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({}), sig => sub { "$_[0].e30" })
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 14: a truncated signature is refused
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({}), sig => sub { substr $_[0], 0, 40 })
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: invalid signature"}}
+
+
+
+=== TEST 15: a claim given twice is refused, even when signed
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({'"sub":"p1"' => '"sub":"p1","sub":"p2"'}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 16: payload JSON that is not valid is refused, even when signed
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({'}$' => ',}'}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 17: \u0000 in a claim is refused
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({'"Ada"' => '"A\\u0000da"'}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: malformed"}}
+
+
+
+=== TEST 18: exp as a fraction is refused
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({q{,"exp":} => q{,"exp":9999999999.5,"was_exp":}}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: invalid claims"}}
+
+
+
+=== TEST 19: a token without iat is refused
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({'"iat":\d+,' => ''}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: invalid claims"}}
+
+
+
+=== TEST 20: an empty participant id is refused
+--- more_headers eval
+main::raw_jwt($::HEAD, main::claims({'"sub":"p1"' => '"sub":""'}))
+--- error_code: 401
+--- response_body
+{"error":{"code":"invalid-token","message":"the join token is not valid: invalid claims"}}
+
+
+
+=== TEST 21: escapes and members we do not read are fine
+--- more_headers eval
+main::raw_jwt('{ "typ" : "JWT", "kid": [1, {"a": null}], "alg":"HS\u0032\u00356" }',
+              main::claims({'"sub":"p1"' => '"s\\u0075b":"p\\ud83d\\ude00",'
+                                           . '"extra":{"nested":[true,false,null,-1.5e3]}'}))
+--- error_code: 200
+--- response_body_like chomp
+"username":"\d+:p\xf0\x9f\x98\x80"

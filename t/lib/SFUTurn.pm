@@ -5,6 +5,7 @@ package SFUTurn;
 # own on 127.0.0.1, stopped when the test ends.
 #
 #   my ($user, $pass) = SFUTurn::mint($secret, 'alice', 600);
+#   my $pass = SFUTurn::credential($secret, $user);
 #   my $redis = SFUTurn::start_redis();                 # {port}
 #   my $turn  = SFUTurn::start_turnserver(redis => $redis,
 #                   fields => { SFU_PEERS => '127.0.0.2' });
@@ -50,7 +51,13 @@ sub require_build {
 sub mint {
     my ($secret, $participant, $ttl) = @_;
     my $user = (int(time) + $ttl) . ":$participant";
-    return ($user, encode_base64(hmac_sha1($user, $secret), ''));
+    return ($user, credential($secret, $user));
+}
+
+# The password of a REST-API username under a secret.
+sub credential {
+    my ($secret, $user) = @_;
+    return encode_base64(hmac_sha1($user, $secret), '');
 }
 
 # The secret the module signs with: the member of turn/realm/<realm>/secret

@@ -229,6 +229,9 @@ sub start {
     $self->{conf} = "$state/nginx/nginx.conf";
     my @fields = (
         MODULE => $Module, STATE => $state, WWW => "$Repo/conf/www",
+        ERROR_LOG => "$state/log/nginx-error.log",
+        ACCESS_LOG => "$state/log/nginx-access.log",
+        LISTEN => '127.0.0.1', PUBLIC_HOST => 'localhost',
         HTTP_PORT => $self->{http_port}, HTTPS_PORT => $self->{https_port},
         PG_PORT => $ENV{TEST_NGINX_PG_PORT}, PG_PASSWORD => 'sfu',
         REDIS_PORT => $ENV{TEST_NGINX_REDIS_PORT}, API_KEY => $self->{api_key},

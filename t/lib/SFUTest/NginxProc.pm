@@ -178,10 +178,26 @@ sub kill_stale {
 sub start {
     my (%o) = @_;
     my $root = $o{root};
+    my ($pid, $status, $err) = launch(%o);
+    return ($pid, undef) if $pid;
+    return (undef, $err) if defined $err;
+    my $why = $status & 127 ? "signal " . ($status & 127) : "status " . ($status >> 8);
+    return (undef, "nginx exited at start-up ($why): "
+        . slurp("$root/logs/stderr.log")
+        . join('', grep /\[(emerg|alert|crit)\]/,
+                split /^/, slurp("$root/logs/error.log")));
+}
+
+# Start nginx for $o{root} and see what becomes of it: (pid) once it
+# listens, (undef, wait status) when it exits first, (undef, undef, error
+# text) when it cannot be started or neither happens in time.
+sub launch {
+    my (%o) = @_;
+    my $root = $o{root};
     my ($addr, $port) = ($o{addr} // '127.0.0.1', $o{port});
     kill_stale($root);
     if (defined $port && $port =~ /^\d+$/ && port_open($addr, $port, 0.2)) {
-        return (undef, "port $addr:$port is already in use by another process");
+        return (undef, undef, "port $addr:$port is already in use by another process");
     }
     my @cmd = (binary(), '-p', "$root/", '-c', "$root/conf/nginx.conf",
                '-e', "$root/logs/error.log");
@@ -191,7 +207,7 @@ sub start {
             '--leak-check=full', "--log-file=$root/logs/valgrind.log",
             split(' ', $opts);
     }
-    my $pid = fork // return (undef, "fork: $!");
+    my $pid = fork // return (undef, undef, "fork: $!");
     if (!$pid) {
         setpgrp(0, 0);
         open STDIN, '<', '/dev/null';
@@ -201,24 +217,18 @@ sub start {
     }
     my $deadline = time + ($o{start_timeout} // ($o{valgrind} ? 60 : 10));
     while (time < $deadline) {
-        if (waitpid($pid, WNOHANG) == $pid) {
-            my $why = $? & 127 ? "signal " . ($? & 127) : "status " . ($? >> 8);
-            return (undef, "nginx exited at start-up ($why): "
-                . slurp("$root/logs/stderr.log")
-                . join('', grep /\[(emerg|alert|crit)\]/,
-                        split /^/, slurp("$root/logs/error.log")));
-        }
+        return (undef, $?) if waitpid($pid, WNOHANG) == $pid;
         if (!defined $port) {
-            return ($pid, undef) if -s "$root/logs/nginx.pid";
+            return ($pid) if -s "$root/logs/nginx.pid";
         } elsif ($port =~ /^\d+$/) {
-            return ($pid, undef) if port_open($addr, $port, 0.2);
+            return ($pid) if port_open($addr, $port, 0.2);
         } elsif (-S $port) {
-            return ($pid, undef);
+            return ($pid);
         }
         sleep 0.01;
     }
     stop($pid, 1);
-    return (undef, "nginx did not start listening within the time limit");
+    return (undef, undef, "nginx did not start listening within the time limit");
 }
 
 # Stop an nginx (and its workers): TERM, then KILL to the process group.

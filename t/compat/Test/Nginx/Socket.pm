@@ -92,6 +92,11 @@ sub run_test {
     my $rand_ports = {};
     my $config = expand_env_in_text(sec($block, "config"), $name, $rand_ports);
 
+    if (defined sec($block, "must_die")) {
+        run_must_die($block, $config, $rand_ports);
+        return;
+    }
+
     my $err = Test::Nginx::Util::start_nginx_for_block($block, $config, $rand_ports);
     if ($err) {
         Test::More::fail("$name - nginx started: $err");
@@ -116,6 +121,32 @@ sub run_test {
     }
 
     Test::Nginx::Util::stop_nginx() unless $UseHup || $ENV{TEST_NGINX_NO_CLEAN};
+}
+
+# --- must_die [exit code]: nginx must fail to start, every repetition;
+# no requests are made, --- error_log / --- no_error_log are matched
+# against what it logged and printed on stderr.
+sub run_must_die {
+    my ($block, $config, $rand_ports) = @_;
+    my $name = $block->name;
+    my $want = trimmed(sec($block, "must_die"));
+
+    for my $rep (0 .. $RepeatEach - 1) {
+        my ($status, $err) =
+            Test::Nginx::Util::run_nginx_to_death($block, $config, $rand_ports);
+        if (!defined $status) {
+            Test::More::fail("$name - die as expected: $err");
+        } elsif ($status & 127) {
+            Test::More::fail("$name - die as expected: killed by signal "
+                             . ($status & 127));
+        } elsif (length $want && $want =~ /^\d+$/) {
+            Test::More::is($status >> 8, $want,
+                           "$name - die with the expected exit code");
+        } else {
+            Test::More::isnt($status, 0, "$name - die as expected");
+        }
+        check_error_log($block, 1);
+    }
 }
 
 sub run_one {
@@ -373,25 +404,25 @@ sub line_matches {
 }
 
 sub check_error_log {
-    my ($block) = @_;
+    my ($block, $with_stderr) = @_;
     my $name = $block->name;
     my @want = log_patterns(sec($block, "error_log"));
     my @dont = log_patterns(sec($block, "no_error_log"));
     return unless @want || @dont;
 
     # Log-phase lines may land just after the response; give them a moment.
-    my $lines = error_log_data();
+    my $lines = error_log_data($with_stderr);
     my $deadline = time + 1.5;
     while (grep { !line_matches($lines, $_) } @want) {
         last if time > $deadline;
         sleep 0.05;
-        $lines = error_log_data();
+        $lines = error_log_data($with_stderr);
     }
     for my $p (@want) {
         Test::More::ok(line_matches($lines, $p),
             "$name - pattern \"" . pat_desc($p) . "\" matches a line in error.log")
             or Test::More::diag("error.log lines of this block (without debug):\n"
-                . (join('', grep { m{^\d{4}/\d\d/\d\d \S+ \[(?!debug)} } @$lines)
+                . (join('', grep { !/\[debug\]/ } @$lines)
                    || "(none)\n"));
     }
     for my $p (@dont) {

@@ -319,6 +319,29 @@ sub start_nginx_for_block {
     return $err;
 }
 
+# --- must_die: start nginx with the block's configuration and expect it
+# to exit.  Returns (wait status) when it did, or (undef, error text) when
+# it came up after all (then it is stopped) or could not be run.
+sub run_nginx_to_death {
+    my ($block, $config, $rand_ports) = @_;
+    stop_nginx();
+    SFUTest::NginxProc::setup_servroot($ServRoot);
+    write_user_files($block, $rand_ports);
+    SFUTest::NginxProc::write_file($ConfFile,
+        gen_config($block, $config, $rand_ports));
+    $ErrLogFilePos = 0;
+    my ($pid, $status, $err) = SFUTest::NginxProc::launch(
+        root => $ServRoot, addr => $ServerAddr, port => $ServerPort,
+        valgrind => $UseValgrind);
+    if ($pid) {
+        SFUTest::NginxProc::stop($pid, 5);
+        return (undef, "nginx started and listened");
+    }
+    return (undef, $err) if defined $err;
+    report_valgrind();
+    return ($status);
+}
+
 sub hup_version {
     my $s = IO::Socket::INET->new(PeerAddr => $ServerAddr,
         PeerPort => $ServerPort, Timeout => 1) or return undef;
@@ -330,10 +353,13 @@ sub hup_version {
 
 sub nginx_alive { $NginxPid && is_running($NginxPid) }
 
-# Lines the error log got during this block.
+# Lines the error log got during this block; for a block whose nginx must
+# die, also what it wrote to stderr.
 sub error_log_data {
+    my ($with_stderr) = @_;
     my $data = SFUTest::NginxProc::slurp($ErrLogFile,
         $CheckAccumErrLog ? 0 : $ErrLogFilePos);
+    $data .= SFUTest::NginxProc::slurp("$LogDir/stderr.log") if $with_stderr;
     return [ split /^/, $data ];
 }
 

@@ -1,0 +1,984 @@
+
+/*
+ * JWT HS256 for join tokens: base64url, a strict reader of the two JSON
+ * objects a token carries, the signature, and the claims.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "ngx_http_sfu_jwt.h"
+
+
+#define NGX_HTTP_SFU_JWT_MAX_DEPTH  16
+#define NGX_HTTP_SFU_JWT_SIG_LEN    32
+#define NGX_HTTP_SFU_JWT_KEY_LEN    8        /* longer keys are not ours */
+
+
+/* {"alg":"HS256","typ":"JWT"}, the header of every token we sign */
+static const char  ngx_http_sfu_jwt_header[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+
+typedef enum {
+    NGX_HTTP_SFU_JSON_STRING,
+    NGX_HTTP_SFU_JSON_INTEGER,
+    NGX_HTTP_SFU_JSON_OTHER
+} ngx_http_sfu_json_type_e;
+
+
+typedef struct {
+    ngx_http_sfu_json_type_e   type;
+    ngx_http_sfu_jwt_str_t     str;
+    long long                  integer;
+} ngx_http_sfu_json_value_t;
+
+
+/* the JSON text being read, and where decoded strings go */
+typedef struct {
+    const unsigned char       *p;
+    const unsigned char       *end;
+    unsigned char             *out;
+} ngx_http_sfu_json_t;
+
+
+/* a member of an object: returns 0, or -1 to refuse the object */
+typedef int (*ngx_http_sfu_json_member_pt)(void *data,
+    ngx_http_sfu_jwt_str_t *key, ngx_http_sfu_json_value_t *value);
+
+
+typedef struct {
+    unsigned                   seen;     /* one bit per member read */
+    int                        hs256;
+} ngx_http_sfu_jwt_header_t;
+
+
+typedef struct {
+    unsigned                   seen;
+    ngx_http_sfu_jwt_claims_t *claims;
+    ngx_http_sfu_json_value_t  values[6];
+} ngx_http_sfu_jwt_payload_t;
+
+
+static const char  *ngx_http_sfu_jwt_claim_names[] = {
+    "room", "sub", "role", "name", "iat", "exp"
+};
+
+
+static const unsigned char  ngx_http_sfu_b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+
+static size_t
+ngx_http_sfu_b64url_encode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    unsigned char  *d = dst;
+
+    while (len >= 3) {
+        *d++ = ngx_http_sfu_b64url[src[0] >> 2];
+        *d++ = ngx_http_sfu_b64url[((src[0] & 0x03) << 4) | (src[1] >> 4)];
+        *d++ = ngx_http_sfu_b64url[((src[1] & 0x0f) << 2) | (src[2] >> 6)];
+        *d++ = ngx_http_sfu_b64url[src[2] & 0x3f];
+        src += 3;
+        len -= 3;
+    }
+
+    if (len) {
+        *d++ = ngx_http_sfu_b64url[src[0] >> 2];
+
+        if (len == 1) {
+            *d++ = ngx_http_sfu_b64url[(src[0] & 0x03) << 4];
+
+        } else {
+            *d++ = ngx_http_sfu_b64url[((src[0] & 0x03) << 4) | (src[1] >> 4)];
+            *d++ = ngx_http_sfu_b64url[(src[1] & 0x0f) << 2];
+        }
+    }
+
+    return d - dst;
+}
+
+
+/* the value of each base64url character, -1 for the others */
+static const signed char  ngx_http_sfu_b64url_values[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+    -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+
+
+/*
+ * Unpadded base64url, canonical only (the bits past the last byte are
+ * zero), as RFC 7515 writes it.  Returns the decoded length or -1.
+ */
+
+static long
+ngx_http_sfu_b64url_decode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    int             v;
+    size_t          i;
+    unsigned long   bits;
+    unsigned char  *d = dst;
+
+    if (len % 4 == 1) {
+        return -1;
+    }
+
+    bits = 0;
+
+    for (i = 0; i < len; i++) {
+        v = ngx_http_sfu_b64url_values[src[i]];
+        if (v < 0) {
+            return -1;
+        }
+
+        bits = (bits << 6) | (unsigned long) v;
+
+        if (i % 4 == 3) {
+            *d++ = (unsigned char) (bits >> 16);
+            *d++ = (unsigned char) (bits >> 8);
+            *d++ = (unsigned char) bits;
+            bits = 0;
+        }
+    }
+
+    switch (len % 4) {
+
+    case 2:
+        if (bits & 0x0f) {
+            return -1;
+        }
+
+        *d++ = (unsigned char) (bits >> 4);
+        break;
+
+    case 3:
+        if (bits & 0x03) {
+            return -1;
+        }
+
+        *d++ = (unsigned char) (bits >> 10);
+        *d++ = (unsigned char) (bits >> 2);
+        break;
+    }
+
+    return d - dst;
+}
+
+
+/* --- JSON (RFC 8259), as much as two flat objects need */
+
+static void
+ngx_http_sfu_json_space(ngx_http_sfu_json_t *j)
+{
+    while (j->p < j->end
+           && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n'
+               || *j->p == '\r'))
+    {
+        j->p++;
+    }
+}
+
+
+static int
+ngx_http_sfu_json_hex4(const unsigned char *p)
+{
+    int  i, c, v;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c -= '0';
+
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            c = (c | 0x20) - 'a' + 10;
+
+        } else {
+            return -1;
+        }
+
+        v = (v << 4) | c;
+    }
+
+    return v;
+}
+
+
+static unsigned char *
+ngx_http_sfu_utf8_put(unsigned char *d, unsigned long cp)
+{
+    if (cp < 0x80) {
+        *d++ = (unsigned char) cp;
+
+    } else if (cp < 0x800) {
+        *d++ = (unsigned char) (0xc0 | (cp >> 6));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else if (cp < 0x10000) {
+        *d++ = (unsigned char) (0xe0 | (cp >> 12));
+        *d++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else {
+        *d++ = (unsigned char) (0xf0 | (cp >> 18));
+        *d++ = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
+        *d++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+    }
+
+    return d;
+}
+
+
+/*
+ * The length of the valid UTF-8 sequence at p (no overlong form, no
+ * surrogate, nothing past U+10FFFF), or 0.
+ */
+
+static size_t
+ngx_http_sfu_utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    size_t          n, i;
+    unsigned long   cp, min;
+
+    if (*p < 0x80) {
+        return 1;
+    }
+
+    if ((*p & 0xe0) == 0xc0) {
+        n = 2;
+        cp = *p & 0x1f;
+        min = 0x80;
+
+    } else if ((*p & 0xf0) == 0xe0) {
+        n = 3;
+        cp = *p & 0x0f;
+        min = 0x800;
+
+    } else if ((*p & 0xf8) == 0xf0) {
+        n = 4;
+        cp = *p & 0x07;
+        min = 0x10000;
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (end - p) < n) {
+        return 0;
+    }
+
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+
+    return n;
+}
+
+
+/* a string at j->p (its opening quote), decoded to j->out */
+
+static int
+ngx_http_sfu_json_string(ngx_http_sfu_json_t *j, ngx_http_sfu_jwt_str_t *s)
+{
+    int             hi, lo;
+    size_t          n;
+    unsigned long   cp;
+    unsigned char  *d;
+
+    d = j->out;
+    s->data = d;
+    j->p++;
+
+    for ( ;; ) {
+        if (j->p >= j->end || *j->p < 0x20) {
+            return -1;
+        }
+
+        if (*j->p == '"') {
+            j->p++;
+            break;
+        }
+
+        if (*j->p < 0x80 && *j->p != '\\') {
+            *d++ = *j->p++;
+            continue;
+        }
+
+        if (*j->p != '\\') {
+            n = ngx_http_sfu_utf8_len(j->p, j->end);
+            if (n == 0) {
+                return -1;
+            }
+
+            memcpy(d, j->p, n);
+            d += n;
+            j->p += n;
+            continue;
+        }
+
+        if (j->end - j->p < 2) {
+            return -1;
+        }
+
+        switch (j->p[1]) {
+        case '"':  *d++ = '"';  break;
+        case '\\': *d++ = '\\'; break;
+        case '/':  *d++ = '/';  break;
+        case 'b':  *d++ = '\b'; break;
+        case 'f':  *d++ = '\f'; break;
+        case 'n':  *d++ = '\n'; break;
+        case 'r':  *d++ = '\r'; break;
+        case 't':  *d++ = '\t'; break;
+
+        case 'u':
+            if (j->end - j->p < 6
+                || (hi = ngx_http_sfu_json_hex4(j->p + 2)) <= 0
+                || (hi >= 0xdc00 && hi <= 0xdfff))
+            {
+                return -1;      /* also \u0000 and a lone low surrogate */
+            }
+
+            cp = (unsigned long) hi;
+
+            if (hi >= 0xd800 && hi <= 0xdbff) {
+                if (j->end - j->p < 12 || j->p[6] != '\\' || j->p[7] != 'u'
+                    || (lo = ngx_http_sfu_json_hex4(j->p + 8)) < 0xdc00
+                    || lo > 0xdfff)
+                {
+                    return -1;
+                }
+
+                cp = 0x10000 + (((unsigned long) hi - 0xd800) << 10)
+                     + ((unsigned long) lo - 0xdc00);
+                j->p += 6;
+            }
+
+            d = ngx_http_sfu_utf8_put(d, cp);
+            j->p += 4;
+            break;
+
+        default:
+            return -1;
+        }
+
+        j->p += 2;
+    }
+
+    s->len = d - j->out;
+    j->out = d;
+
+    return 0;
+}
+
+
+/*
+ * A number: an integer when it has neither fraction nor exponent (one
+ * that does not fit in a long long is refused), else "other".
+ */
+
+static int
+ngx_http_sfu_json_number(ngx_http_sfu_json_t *j, ngx_http_sfu_json_value_t *v)
+{
+    int                  negative, digit, overflow;
+    unsigned long long   n, limit;
+    const unsigned char *p;
+
+    p = j->p;
+    negative = (p < j->end && *p == '-');
+    p += negative;
+
+    if (p >= j->end || *p < '0' || *p > '9') {
+        return -1;
+    }
+
+    limit = negative ? (unsigned long long) LLONG_MAX + 1 : LLONG_MAX;
+    n = 0;
+    overflow = 0;
+
+    if (*p == '0') {
+        p++;
+
+    } else {
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            digit = *p++ - '0';
+
+            if (n > (limit - (unsigned long long) digit) / 10) {
+                overflow = 1;
+
+            } else {
+                n = n * 10 + (unsigned long long) digit;
+            }
+        }
+    }
+
+    v->type = NGX_HTTP_SFU_JSON_INTEGER;
+
+    if (p < j->end && *p == '.') {
+        p++;
+        v->type = NGX_HTTP_SFU_JSON_OTHER;
+
+        if (p >= j->end || *p < '0' || *p > '9') {
+            return -1;
+        }
+
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        v->type = NGX_HTTP_SFU_JSON_OTHER;
+
+        if (p < j->end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p >= j->end || *p < '0' || *p > '9') {
+            return -1;
+        }
+
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (overflow && v->type == NGX_HTTP_SFU_JSON_INTEGER) {
+        return -1;
+    }
+
+    if (negative) {
+        v->integer = (n == (unsigned long long) LLONG_MAX + 1)
+                     ? LLONG_MIN : -(long long) n;
+
+    } else {
+        v->integer = (long long) n;
+    }
+
+    j->p = p;
+
+    return 0;
+}
+
+
+static int ngx_http_sfu_json_value(ngx_http_sfu_json_t *j,
+    ngx_http_sfu_json_value_t *v, int depth);
+
+
+/*
+ * An object or an array at j->p (close is '}' or ']'); each member of an
+ * object goes to handler, if any.
+ */
+
+static int
+ngx_http_sfu_json_container(ngx_http_sfu_json_t *j, int depth, int close,
+    ngx_http_sfu_json_member_pt handler, void *data)
+{
+    ngx_http_sfu_jwt_str_t     key;
+    ngx_http_sfu_json_value_t  value;
+
+    if (depth > NGX_HTTP_SFU_JWT_MAX_DEPTH) {
+        return -1;
+    }
+
+    j->p++;
+    ngx_http_sfu_json_space(j);
+
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        return 0;
+    }
+
+    for ( ;; ) {
+        if (close == '}') {
+            ngx_http_sfu_json_space(j);
+
+            if (j->p >= j->end || *j->p != '"'
+                || ngx_http_sfu_json_string(j, &key) != 0)
+            {
+                return -1;
+            }
+
+            ngx_http_sfu_json_space(j);
+
+            if (j->p >= j->end || *j->p++ != ':') {
+                return -1;
+            }
+        }
+
+        if (ngx_http_sfu_json_value(j, &value, depth) != 0) {
+            return -1;
+        }
+
+        if (close == '}' && handler && handler(data, &key, &value) != 0) {
+            return -1;
+        }
+
+        ngx_http_sfu_json_space(j);
+
+        if (j->p >= j->end) {
+            return -1;
+        }
+
+        if (*j->p == close) {
+            j->p++;
+            return 0;
+        }
+
+        if (*j->p++ != ',') {
+            return -1;
+        }
+    }
+}
+
+
+static int
+ngx_http_sfu_json_literal(ngx_http_sfu_json_t *j, const char *word)
+{
+    size_t  len = strlen(word);
+
+    if ((size_t) (j->end - j->p) < len || memcmp(j->p, word, len) != 0) {
+        return -1;
+    }
+
+    j->p += len;
+
+    return 0;
+}
+
+
+/* any value, after optional white space; nested ones are only checked */
+
+static int
+ngx_http_sfu_json_value(ngx_http_sfu_json_t *j, ngx_http_sfu_json_value_t *v,
+    int depth)
+{
+    ngx_http_sfu_json_space(j);
+
+    if (j->p >= j->end) {
+        return -1;
+    }
+
+    v->type = NGX_HTTP_SFU_JSON_OTHER;
+
+    switch (*j->p) {
+
+    case '"':
+        v->type = NGX_HTTP_SFU_JSON_STRING;
+        return ngx_http_sfu_json_string(j, &v->str);
+
+    case '{':
+    case '[':
+        return ngx_http_sfu_json_container(j, depth + 1,
+                                           (*j->p == '{') ? '}' : ']',
+                                           NULL, NULL);
+
+    case 't':
+        return ngx_http_sfu_json_literal(j, "true");
+
+    case 'f':
+        return ngx_http_sfu_json_literal(j, "false");
+
+    case 'n':
+        return ngx_http_sfu_json_literal(j, "null");
+
+    default:
+        return ngx_http_sfu_json_number(j, v);
+    }
+}
+
+
+/* a whole text that is one object, members to handler */
+
+static int
+ngx_http_sfu_json_parse(const unsigned char *text, size_t len,
+    unsigned char *out, ngx_http_sfu_json_member_pt handler, void *data)
+{
+    ngx_http_sfu_json_t  j;
+
+    j.p = text;
+    j.end = text + len;
+    j.out = out;
+
+    ngx_http_sfu_json_space(&j);
+
+    if (j.p >= j.end || *j.p != '{'
+        || ngx_http_sfu_json_container(&j, 1, '}', handler, data) != 0)
+    {
+        return -1;
+    }
+
+    ngx_http_sfu_json_space(&j);
+
+    return (j.p == j.end) ? 0 : -1;
+}
+
+
+static int
+ngx_http_sfu_jwt_is(ngx_http_sfu_jwt_str_t *s, const char *text)
+{
+    size_t  len = strlen(text);
+
+    return s->len == len && memcmp(s->data, text, len) == 0;
+}
+
+
+/* which of names[0..n-1] the key is, or -1 */
+
+static int
+ngx_http_sfu_jwt_member(ngx_http_sfu_jwt_str_t *key, const char **names,
+    int n)
+{
+    int  i;
+
+    if (key->len > NGX_HTTP_SFU_JWT_KEY_LEN) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_sfu_jwt_is(key, names[i])) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+static int
+ngx_http_sfu_jwt_header_member(void *data, ngx_http_sfu_jwt_str_t *key,
+    ngx_http_sfu_json_value_t *value)
+{
+    int                         i;
+    ngx_http_sfu_jwt_header_t  *h = data;
+
+    static const char  *names[] = { "alg", "typ", "crit" };
+
+    i = ngx_http_sfu_jwt_member(key, names, 3);
+
+    if (i < 0) {
+        return 0;
+    }
+
+    if ((h->seen & (1u << i)) || i == 2) {
+        return -1;
+    }
+
+    h->seen |= 1u << i;
+
+    if (i == 1) {
+        return (value->type == NGX_HTTP_SFU_JSON_STRING
+                && ngx_http_sfu_jwt_is(&value->str, "JWT"))
+               ? 0 : -1;
+    }
+
+    h->hs256 = (value->type == NGX_HTTP_SFU_JSON_STRING
+                && ngx_http_sfu_jwt_is(&value->str, "HS256"));
+
+    return 0;
+}
+
+
+static int
+ngx_http_sfu_jwt_payload_member(void *data, ngx_http_sfu_jwt_str_t *key,
+    ngx_http_sfu_json_value_t *value)
+{
+    int                          i;
+    ngx_http_sfu_jwt_payload_t  *pl = data;
+
+    i = ngx_http_sfu_jwt_member(key, ngx_http_sfu_jwt_claim_names, 6);
+
+    if (i < 0) {
+        return 0;
+    }
+
+    if (pl->seen & (1u << i)) {
+        return -1;
+    }
+
+    pl->seen |= 1u << i;
+    pl->values[i] = *value;
+
+    return 0;
+}
+
+
+ngx_http_sfu_jwt_rc_e
+ngx_http_sfu_jwt_verify(ngx_http_sfu_hmac_t *key, const unsigned char *token,
+    size_t len, long long now, unsigned char *scratch,
+    ngx_http_sfu_jwt_claims_t *claims)
+{
+    int                          i;
+    long                         n;
+    const unsigned char         *dot1, *dot2, *end;
+    ngx_http_sfu_jwt_str_t      *strings[4];
+    ngx_http_sfu_jwt_header_t    header;
+    ngx_http_sfu_jwt_payload_t   payload;
+    unsigned char                mac[EVP_MAX_MD_SIZE];
+    unsigned char                sig[NGX_HTTP_SFU_JWT_SIG_LEN + 3];
+
+    if (len == 0 || len > NGX_HTTP_SFU_JWT_MAX_LEN) {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    end = token + len;
+    dot1 = memchr(token, '.', len);
+    dot2 = dot1 ? memchr(dot1 + 1, '.', end - dot1 - 1) : NULL;
+
+    if (dot2 == NULL || memchr(dot2 + 1, '.', end - dot2 - 1) != NULL) {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    /* the header, decoded and read into the first half of scratch */
+
+    n = ngx_http_sfu_b64url_decode(scratch, token, dot1 - token);
+    if (n < 0) {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    memset(&header, 0, sizeof(header));
+
+    if (ngx_http_sfu_json_parse(scratch, (size_t) n, scratch + n,
+                                ngx_http_sfu_jwt_header_member, &header)
+        != 0)
+    {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    if (!header.hs256) {
+        return NGX_HTTP_SFU_JWT_ALGORITHM;
+    }
+
+    /* the signature, over both segments as they came */
+
+    if ((size_t) (end - dot2 - 1) > sizeof(sig) * 4 / 3
+        || ngx_http_sfu_b64url_decode(sig, dot2 + 1, end - dot2 - 1)
+           != NGX_HTTP_SFU_JWT_SIG_LEN)
+    {
+        return NGX_HTTP_SFU_JWT_SIGNATURE;
+    }
+
+    if (ngx_http_sfu_hmac(key, token, dot2 - token, NULL, 0, mac) != 0) {
+        return NGX_HTTP_SFU_JWT_FAILED;
+    }
+
+    if (CRYPTO_memcmp(mac, sig, NGX_HTTP_SFU_JWT_SIG_LEN) != 0) {
+        return NGX_HTTP_SFU_JWT_SIGNATURE;
+    }
+
+    /* the payload: decoded at the start of scratch, strings after it */
+
+    n = ngx_http_sfu_b64url_decode(scratch, dot1 + 1, dot2 - dot1 - 1);
+    if (n < 0) {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    memset(&payload, 0, sizeof(payload));
+    payload.claims = claims;
+
+    if (ngx_http_sfu_json_parse(scratch, (size_t) n, scratch + n,
+                                ngx_http_sfu_jwt_payload_member, &payload)
+        != 0)
+    {
+        return NGX_HTTP_SFU_JWT_MALFORMED;
+    }
+
+    /* values[]: room, sub, role, name, iat, exp */
+
+    if (payload.values[4].type != NGX_HTTP_SFU_JSON_INTEGER
+        || payload.values[5].type != NGX_HTTP_SFU_JSON_INTEGER
+        || !(payload.seen & (1u << 4)) || !(payload.seen & (1u << 5)))
+    {
+        return NGX_HTTP_SFU_JWT_CLAIMS;
+    }
+
+    claims->iat = payload.values[4].integer;
+    claims->exp = payload.values[5].integer;
+
+    if (claims->exp <= now) {
+        return NGX_HTTP_SFU_JWT_EXPIRED;
+    }
+
+    strings[0] = &claims->room;
+    strings[1] = &claims->sub;
+    strings[2] = &claims->role;
+    strings[3] = &claims->name;
+
+    for (i = 0; i < 4; i++) {
+        if (!(payload.seen & (1u << i))
+            || payload.values[i].type != NGX_HTTP_SFU_JSON_STRING)
+        {
+            return NGX_HTTP_SFU_JWT_CLAIMS;
+        }
+
+        *strings[i] = payload.values[i].str;
+    }
+
+    if (claims->room.len == 0 || claims->sub.len == 0
+        || !(ngx_http_sfu_jwt_is(&claims->role, "host")
+             || ngx_http_sfu_jwt_is(&claims->role, "participant")))
+    {
+        return NGX_HTTP_SFU_JWT_CLAIMS;
+    }
+
+    return NGX_HTTP_SFU_JWT_OK;
+}
+
+
+/* --- signing */
+
+/* a JSON string of s, quoted; NULL when s is not valid UTF-8 or has a NUL */
+
+static unsigned char *
+ngx_http_sfu_jwt_quote(unsigned char *d, const ngx_http_sfu_jwt_str_t *s)
+{
+    size_t                n;
+    const unsigned char  *p, *end;
+
+    static const char  hex[] = "0123456789abcdef";
+
+    *d++ = '"';
+
+    for (p = s->data, end = p + s->len; p < end; p += n) {
+        n = ngx_http_sfu_utf8_len(p, end);
+
+        if (n == 0 || *p == '\0') {
+            return NULL;
+        }
+
+        if (*p == '"' || *p == '\\') {
+            *d++ = '\\';
+            *d++ = *p;
+
+        } else if (*p < 0x20) {
+            *d++ = '\\';
+            *d++ = 'u';
+            *d++ = '0';
+            *d++ = '0';
+            *d++ = hex[*p >> 4];
+            *d++ = hex[*p & 0x0f];
+
+        } else {
+            memcpy(d, p, n);
+            d += n;
+        }
+    }
+
+    *d++ = '"';
+
+    return d;
+}
+
+
+#define NGX_HTTP_SFU_JWT_FIXED                                               \
+    (sizeof("{\"exp\":,\"iat\":,\"name\":\"\",\"role\":\"\",\"room\":\"\","  \
+            "\"sub\":\"\"}") - 1 + 2 * sizeof("-9223372036854775808"))
+
+
+static size_t
+ngx_http_sfu_jwt_payload_max(const ngx_http_sfu_jwt_claims_t *claims)
+{
+    /* every byte of a string may become a 6-byte \u00XX */
+
+    return NGX_HTTP_SFU_JWT_FIXED
+           + 6 * (claims->room.len + claims->sub.len + claims->role.len
+                  + claims->name.len);
+}
+
+
+size_t
+ngx_http_sfu_jwt_max_length(const ngx_http_sfu_jwt_claims_t *claims)
+{
+    /* header "." payload "." signature, the payload written raw first */
+
+    return sizeof(ngx_http_sfu_jwt_header) - 1 + 1
+           + (ngx_http_sfu_jwt_payload_max(claims) + 2) / 3 * 4 + 1
+           + (NGX_HTTP_SFU_JWT_SIG_LEN + 2) / 3 * 4
+           + ngx_http_sfu_jwt_payload_max(claims);
+}
+
+
+size_t
+ngx_http_sfu_jwt_sign(ngx_http_sfu_hmac_t *key,
+    const ngx_http_sfu_jwt_claims_t *claims, unsigned char *out)
+{
+    size_t          hlen, plen;
+    unsigned char  *raw, *d;
+    unsigned char   mac[EVP_MAX_MD_SIZE];
+
+    /* the payload's JSON goes past the room the token itself takes */
+
+    hlen = sizeof(ngx_http_sfu_jwt_header) - 1;
+    raw = out + ngx_http_sfu_jwt_max_length(claims)
+          - ngx_http_sfu_jwt_payload_max(claims);
+
+    d = raw + sprintf((char *) raw, "{\"exp\":%lld,\"iat\":%lld,\"name\":",
+                      claims->exp, claims->iat);
+
+    if ((d = ngx_http_sfu_jwt_quote(d, &claims->name)) == NULL) {
+        return 0;
+    }
+
+    d = (unsigned char *) memcpy(d, ",\"role\":", 8) + 8;
+
+    if ((d = ngx_http_sfu_jwt_quote(d, &claims->role)) == NULL) {
+        return 0;
+    }
+
+    d = (unsigned char *) memcpy(d, ",\"room\":", 8) + 8;
+
+    if ((d = ngx_http_sfu_jwt_quote(d, &claims->room)) == NULL) {
+        return 0;
+    }
+
+    d = (unsigned char *) memcpy(d, ",\"sub\":", 7) + 7;
+
+    if ((d = ngx_http_sfu_jwt_quote(d, &claims->sub)) == NULL) {
+        return 0;
+    }
+
+    *d++ = '}';
+
+    memcpy(out, ngx_http_sfu_jwt_header, hlen);
+    out[hlen] = '.';
+
+    plen = hlen + 1 + ngx_http_sfu_b64url_encode(out + hlen + 1, raw, d - raw);
+
+    if (ngx_http_sfu_hmac(key, out, plen, NULL, 0, mac) != 0) {
+        return 0;
+    }
+
+    out[plen++] = '.';
+
+    return plen + ngx_http_sfu_b64url_encode(out + plen, mac,
+                                             NGX_HTTP_SFU_JWT_SIG_LEN);
+}
