@@ -27,7 +27,8 @@ typedef struct {
 
 /*
  * Refuses a "sfu_token_secret" shorter than 32 bytes, and a missing one
- * when an sfu_api location exists (smcf->api).  Call from init_main_conf.
+ * when an sfu_api or sfu_signaling location exists.  Call from
+ * init_main_conf.
  */
 char *ngx_http_sfu_token_check_conf(ngx_conf_t *cf,
     ngx_http_sfu_main_conf_t *smcf);
