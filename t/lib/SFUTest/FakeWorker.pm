@@ -26,7 +26,7 @@ use Time::HiRes qw(time);
 
 use SFUTest::WS;
 
-our $JSON = JSON::PP->new->canonical;
+our $JSON = JSON::PP->new->utf8->canonical;
 
 sub new {
     my ($class, %o) = @_;

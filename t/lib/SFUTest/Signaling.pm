@@ -7,19 +7,25 @@ package SFUTest::Signaling;
 #
 #   my $sig = SFUTest::Signaling->start(workers => ["$dir/w1.sock"],
 #       nginx_workers => 2, tls => 1, ws => 'sfu_ws_ping_interval 1s;',
-#       http => 'worker ...', main => 'worker_shutdown_timeout 1s;');
+#       http => 'worker ...', main => 'worker_shutdown_timeout 1s;',
+#       config => 'location = /ws2 { ... }');   # more locations
 #   my $room = $sig->room;                        # a new room's id
 #   my $j = $sig->join($room);                    # {token, participant_id ...}
 #   my $ws = $sig->ws;                            # SFUTest::WS, handshaken
 #   my $ws = $sig->ws(tls => 1);
 #   $sig->state($participant)                     # 'connected', 'left' ...
 #   $sig->metric('sfu_signaling_connections')     # a number
+#   $sig->workers_up                              # /health: all links up
+#   SFUTest::Signaling::jwt(claims => {room => $r, sub => $p}, key => ..)
 #   $sig->{ngx}                                   # SFUTest::HTTP
 
 use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64);
+use JSON::PP ();
 
 use SFUTest::Services;
 use SFUTest::HTTP;
@@ -46,10 +52,12 @@ sub start {
     my $locations = <<"CONF";
         location /api/ { sfu_api; }
         location = /metrics { sfu_metrics; }
+        location = /health { sfu_health; }
         location = /ws {
             sfu_signaling;
             @{[ $o{ws} // '' ]}
         }
+@{[ $o{config} // '' ]}
 CONF
     my $workers = join '', map { "sfu_worker unix:$_;\n" } @{ $o{workers} || [] };
     my $http = qq{
@@ -126,6 +134,30 @@ sub metric {
     my $r = $self->request(GET => '/metrics');
     my ($v) = $r->{body} =~ /^\Q$name\E (-?\d+)$/m;
     return $v;
+}
+
+# whether every SFU worker link of the process answering is up
+sub workers_up {
+    my ($self) = @_;
+    my $w = $self->request(GET => '/health')->{json}{workers} || [];
+    return @$w && !grep { $_->{status} ne 'up' } @$w;
+}
+
+# a join token signed with the test secret (or $o{key}), claims overridable
+sub jwt {
+    my (%o) = @_;
+    my $enc = sub {
+        (my $s = encode_base64(shift, '')) =~ tr{+/}{-_};
+        $s =~ s/=+$//;
+        return $s;
+    };
+    my $head = $enc->('{"alg":"HS256","typ":"JWT"}');
+    my %claims = (room => 'r1', sub => 'p1', role => 'participant',
+                  name => 'Ada', iat => time, exp => time + 600,
+                  %{ $o{claims} || {} });
+    my $body = $enc->(JSON::PP->new->canonical->encode(\%claims));
+    my $sig = $enc->(hmac_sha256("$head.$body", $o{key} // $TOKEN_SECRET));
+    return "$head.$body.$sig";
 }
 
 sub error_log { $_[0]{ngx}->error_log }
