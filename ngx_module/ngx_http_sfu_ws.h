@@ -64,4 +64,18 @@ ngx_http_request_t *ngx_http_sfu_ws_request(ngx_http_sfu_ws_t *ws);
 void *ngx_http_sfu_ws_data(ngx_http_sfu_ws_t *ws);
 
 
+/* ngx_http_sfu_ws_handshake.c, for ngx_http_sfu_ws_accept() */
+
+/*
+ * 0 for a good handshake, its key in *key; else the status to answer,
+ * with the error code and message (headers the answer needs are added
+ * here), or NGX_ERROR.
+ */
+ngx_int_t ngx_http_sfu_ws_handshake(ngx_http_request_t *r, ngx_str_t *key,
+    const char **code, const char **message);
+
+/* 101 with Sec-WebSocket-Accept: base64(SHA-1(key GUID)); NGX_OK when sent */
+ngx_int_t ngx_http_sfu_ws_answer(ngx_http_request_t *r, ngx_str_t *key);
+
+
 #endif /* _NGX_HTTP_SFU_WS_H_INCLUDED_ */

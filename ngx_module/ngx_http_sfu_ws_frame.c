@@ -18,7 +18,7 @@
 #define NGX_HTTP_SFU_WS_KEEP_BUF  16384
 
 
-static ngx_http_sfu_ws_result_e ngx_http_sfu_ws_fail(
+static ngx_http_sfu_ws_result_e ngx_http_sfu_ws_invalid(
     ngx_http_sfu_ws_parser_t *p, unsigned code, const char *reason);
 static ngx_http_sfu_ws_result_e ngx_http_sfu_ws_first_bytes(
     ngx_http_sfu_ws_parser_t *p);
@@ -161,10 +161,10 @@ failed:
 
 
 static ngx_http_sfu_ws_result_e
-ngx_http_sfu_ws_fail(ngx_http_sfu_ws_parser_t *p, unsigned code,
-    const char *reason)
-{
-    p->state = NGX_HTTP_SFU_WS_FAILED;
+ngx_http_sfu_ws_invalid(ngx_http_sfu_ws_parser_t *p, unsigned code,
+                        const char *reason)
+                        {
+                        p->state = NGX_HTTP_SFU_WS_FAILED;
     p->error_code = code;
     p->error_reason = reason;
 
@@ -186,9 +186,9 @@ ngx_http_sfu_ws_first_bytes(ngx_http_sfu_ws_parser_t *p)
     len7 = b1 & 0x7f;
 
     if (b0 & 0x70) {
-        return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                    "reserved bits set, no extension "
-                                    "was negotiated");
+        return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                       "reserved bits set, no extension "
+                                       "was negotiated");
     }
 
     switch (p->opcode) {
@@ -197,23 +197,23 @@ ngx_http_sfu_ws_first_bytes(ngx_http_sfu_ws_parser_t *p)
     case NGX_HTTP_SFU_WS_OP_PING:
     case NGX_HTTP_SFU_WS_OP_PONG:
         if (!p->fin) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "fragmented control frame");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "fragmented control frame");
         }
 
         if (len7 > NGX_HTTP_SFU_WS_MAX_CONTROL) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "control frame payload over "
-                                        "125 bytes");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "control frame payload over "
+                                           "125 bytes");
         }
 
         break;
 
     case NGX_HTTP_SFU_WS_OP_CONT:
         if (p->message == 0) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "continuation frame outside a "
-                                        "fragmented message");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "continuation frame outside a "
+                                           "fragmented message");
         }
 
         break;
@@ -221,26 +221,26 @@ ngx_http_sfu_ws_first_bytes(ngx_http_sfu_ws_parser_t *p)
     case NGX_HTTP_SFU_WS_OP_TEXT:
     case NGX_HTTP_SFU_WS_OP_BINARY:
         if (p->message != 0) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "new message inside a fragmented "
-                                        "message");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "new message inside a fragmented "
+                                           "message");
         }
 
         if (p->opcode == NGX_HTTP_SFU_WS_OP_BINARY && !p->binary) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_UNACCEPTABLE,
-                                        "binary messages are not accepted");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_UNACCEPTABLE,
+                                           "binary messages are not accepted");
         }
 
         break;
 
     default:
-        return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                    "reserved opcode");
+        return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                       "reserved opcode");
     }
 
     if (!p->masked) {
-        return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                    "unmasked frame from the client");
+        return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                       "unmasked frame from the client");
     }
 
     p->header_need = 2 + 4;
@@ -275,16 +275,16 @@ ngx_http_sfu_ws_header_done(ngx_http_sfu_ws_parser_t *p)
         h += 2;
 
         if (len < 126) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "payload length not in its "
-                                        "shortest form");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "payload length not in its "
+                                           "shortest form");
         }
 
     } else {
         if (h[0] & 0x80) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "64-bit payload length with the "
-                                        "top bit set");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "64-bit payload length with the "
+                                           "top bit set");
         }
 
         len = 0;
@@ -295,9 +295,9 @@ ngx_http_sfu_ws_header_done(ngx_http_sfu_ws_parser_t *p)
         h += 8;
 
         if (len <= 0xffff) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "payload length not in its "
-                                        "shortest form");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "payload length not in its "
+                                           "shortest form");
         }
     }
 
@@ -308,8 +308,8 @@ ngx_http_sfu_ws_header_done(ngx_http_sfu_ws_parser_t *p)
 
     } else {
         if (len > (uint64_t) (p->max_message - p->len)) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_TOO_BIG,
-                                        "message over the size limit");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_TOO_BIG,
+                                           "message over the size limit");
         }
 
         if (p->opcode != NGX_HTTP_SFU_WS_OP_CONT) {
@@ -353,8 +353,8 @@ ngx_http_sfu_ws_payload(ngx_http_sfu_ws_parser_t *p, const unsigned char *in,
 
             buf = realloc(p->buf, size);
             if (buf == NULL) {
-                return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_INTERNAL,
-                                            "out of memory");
+                return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_INTERNAL,
+                                               "out of memory");
             }
 
             p->buf = buf;
@@ -375,8 +375,8 @@ ngx_http_sfu_ws_payload(ngx_http_sfu_ws_parser_t *p, const unsigned char *in,
     if (p->message == NGX_HTTP_SFU_WS_OP_TEXT && !(p->opcode & 0x08)
         && !ngx_http_sfu_ws_utf8(&p->utf8, dst, n))
     {
-        return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_BAD_DATA,
-                                    "invalid UTF-8 in a text message");
+        return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_BAD_DATA,
+                                       "invalid UTF-8 in a text message");
     }
 
     return NGX_HTTP_SFU_WS_AGAIN;
@@ -414,20 +414,20 @@ ngx_http_sfu_ws_frame_done(ngx_http_sfu_ws_parser_t *p,
         }
 
         if (p->control_len == 1) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "close frame with a 1-byte payload");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "close frame with a 1-byte payload");
         }
 
         code = (unsigned) p->control[0] << 8 | p->control[1];
 
         if (!ngx_http_sfu_ws_close_code_valid(code)) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_PROTOCOL,
-                                        "invalid close code");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_PROTOCOL,
+                                           "invalid close code");
         }
 
         if (!ngx_http_sfu_ws_utf8_valid(p->control + 2, p->control_len - 2)) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_BAD_DATA,
-                                        "invalid UTF-8 in a close reason");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_BAD_DATA,
+                                           "invalid UTF-8 in a close reason");
         }
 
         ev->code = code;
@@ -443,9 +443,9 @@ ngx_http_sfu_ws_frame_done(ngx_http_sfu_ws_parser_t *p,
 
     if (p->message == NGX_HTTP_SFU_WS_OP_TEXT) {
         if (p->utf8.need) {
-            return ngx_http_sfu_ws_fail(p, NGX_HTTP_SFU_WS_BAD_DATA,
-                                        "text message ends inside a UTF-8 "
-                                        "sequence");
+            return ngx_http_sfu_ws_invalid(p, NGX_HTTP_SFU_WS_BAD_DATA,
+                                           "text message ends inside a UTF-8 "
+                                           "sequence");
         }
 
         rc = NGX_HTTP_SFU_WS_TEXT;

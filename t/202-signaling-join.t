@@ -30,13 +30,10 @@ sub jwt { SFUTest::Signaling::jwt(@_) }
 # a joined client: (ws, join answer)
 sub joined {
     my (%o) = @_;
-    my $room = $o{room} // $sig->room;
-    my $j = $sig->join($room, %o);
-    my $ws = $sig->ws(path => $o{path} // '/ws');
-    $ws->send_json({ type => 'join', token => $j->{token} });
-    $fw->wait_for(sub { defined $fw->conn_of($j->{participant_id}) }, 5)
-        or die "the join of $j->{participant_id} did not arrive";
-    return ($ws, $j);
+    my $c = $sig->client($o{room} // $sig->room, path => $o{path} // '/ws');
+    $fw->wait_for(sub { defined $fw->conn_of($c->{id}) }, 5)
+        or die "the join of $c->{id} did not arrive";
+    return ($c->{ws}, $c->{join});
 }
 
 sub refused {

@@ -6,13 +6,15 @@ package SFUTest::Signaling;
 # the /metrics gauges.
 #
 #   my $sig = SFUTest::Signaling->start(workers => ["$dir/w1.sock"],
-#       nginx_workers => 2, tls => 1, ws => 'sfu_ws_ping_interval 1s;',
+#       nginx_workers => 2, master => 1, tls => 1,
+#       ws => 'sfu_ws_ping_interval 1s;',
 #       http => 'worker ...', main => 'worker_shutdown_timeout 1s;',
 #       config => 'location = /ws2 { ... }');   # more locations
 #   my $room = $sig->room;                        # a new room's id
 #   my $j = $sig->join($room);                    # {token, participant_id ...}
 #   my $ws = $sig->ws;                            # SFUTest::WS, handshaken
 #   my $ws = $sig->ws(tls => 1);
+#   my $c = $sig->client($room, tls => 1);        # {ws, id, join}: joining
 #   $sig->state($participant)                     # 'connected', 'left' ...
 #   $sig->metric('sfu_signaling_connections')     # a number
 #   $sig->workers_up                              # /health: all links up
@@ -86,6 +88,7 @@ $locations
     }
     my $ngx = SFUTest::HTTP->start_nginx(
         workers => $o{nginx_workers} // 1,
+        master => $o{master},
         log_level => $o{log_level} // 'info',
         main_config => $o{main} // '',
         http_config => $http,
@@ -118,6 +121,16 @@ sub ws {
     my ($self, %o) = @_;
     my $port = $o{tls} ? $self->{tls_port} : $self->{port};
     return SFUTest::WS->connect(port => $port, %o);
+}
+
+# joins $room through the API and sends the join over a new WebSocket:
+# {ws, id (the participant), join (the API's answer)}
+sub client {
+    my ($self, $room, %o) = @_;
+    my $j = $self->join($room, %o);
+    my $ws = $self->ws(%o);
+    $ws->send_json({ type => 'join', token => $j->{token} });
+    return { ws => $ws, id => $j->{participant_id}, join => $j };
 }
 
 # PostgreSQL's record: (state, left_reason)
