@@ -250,6 +250,33 @@ is($m->{code}, 'rate-limited', '... and when it goes on past the burst, an error
 is("$close $reason", '1008 rate-limited', '... and 1008');
 ok($fw->wait_for(sub { $fw->of_type('disconnect') == 1 }), 'the worker is told');
 
+# --- a hold that ran out: the place may have gone
+
+my $small = $sig->room(max_participants => 1);
+my $first = $sig->join($small);
+SFUTest::Services::psql("UPDATE sfu_participants SET joined_at = now() - interval '2 minutes'"
+                        . " WHERE id = '$first->{participant_id}'");
+my $second = $sig->client($small);
+ok($fw->wait_for(sub { ($sig->state($second->{id}) // '') eq 'connected' }),
+   'a room of one: once the first joiner\'s hold ran out, a second joiner connects');
+$ws = $sig->ws;
+$ws->send_json({ type => 'join', token => $first->{token} });
+($close) = refused($ws, 'room-full', qr/the room is full/,
+                   'the first joiner, late, finds the room full');
+is($close, 1008, '... closed 1008');
+$second->{ws}->close_socket;
+
+# --- PostgreSQL away: joins cannot be checked
+
+my $pending = $sig->join($room);
+SFUTest::Services::pg_stop();
+$ws = $sig->ws;
+$ws->send_json({ type => 'join', token => $pending->{token} });
+($close, $reason) = refused($ws, 'database-unavailable', qr/database is unavailable/,
+                            'a join while PostgreSQL is down');
+is("$close $reason", '1011 database-unavailable', '... closed 1011');
+SFUTest::Services::pg_start();
+
 is(join('', $sig->error_log =~ /^.*\[(?:alert|crit|emerg)\].*$/mg), '',
    'nothing worse than an error in the error log');
 
