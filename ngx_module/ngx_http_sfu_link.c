@@ -144,6 +144,8 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
         link->reconnect.log = &link->log;
         link->reconnect.cancelable = 1;
 
+        ngx_queue_init(&link->requests);
+
         ngx_http_sfu_link_connect(link);
     }
 
@@ -179,16 +181,22 @@ ngx_http_sfu_link_count(void)
 }
 
 
+ngx_http_sfu_link_t *
+ngx_http_sfu_link_get(ngx_uint_t i)
+{
+    return (i < ngx_http_sfu_nlinks) ? &ngx_http_sfu_links[i] : NULL;
+}
+
+
 ngx_int_t
 ngx_http_sfu_link_status(ngx_uint_t i, ngx_str_t *path, ngx_msec_t *rtt)
 {
     ngx_http_sfu_link_t  *link;
 
-    if (i >= ngx_http_sfu_nlinks) {
+    link = ngx_http_sfu_link_get(i);
+    if (link == NULL) {
         return NGX_ERROR;
     }
-
-    link = &ngx_http_sfu_links[i];
 
     *path = link->path;
     *rtt = link->rtt;
@@ -210,11 +218,10 @@ ngx_http_sfu_link_send(ngx_uint_t i, json_t *msg)
 {
     ngx_http_sfu_link_t  *link;
 
-    if (i >= ngx_http_sfu_nlinks) {
+    link = ngx_http_sfu_link_get(i);
+    if (link == NULL) {
         return NGX_ERROR;
     }
-
-    link = &ngx_http_sfu_links[i];
 
     if (link->state != NGX_HTTP_SFU_LINK_UP || link->failure) {
         return NGX_DECLINED;
@@ -356,6 +363,8 @@ ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
         link->backoff = ngx_min(link->backoff * 2,
                                 NGX_HTTP_SFU_LINK_BACKOFF_MAX);
     }
+
+    ngx_http_sfu_link_requests_fail(link);
 
     if (was_up && ngx_http_sfu_link_handler) {
         ngx_http_sfu_link_handler(link->index, NULL,
@@ -508,6 +517,10 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
                        "sfu link: pong from \"%V\", rtt %M",
                        &link->path, link->rtt);
 
+        return NGX_OK;
+    }
+
+    if (ngx_http_sfu_link_reply(link, msg) == NGX_OK) {
         return NGX_OK;
     }
 

@@ -64,6 +64,9 @@ typedef struct {
 
     ngx_http_sfu_sendq_t       out;         /* frames queued to write */
 
+    ngx_queue_t                requests;    /* waiting for an answer */
+    json_int_t                 request_id;
+
     ngx_log_t                  log;
 } ngx_http_sfu_link_t;
 
@@ -79,6 +82,19 @@ void ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
 
 /* one message from the worker; NGX_ERROR: the link went down */
 ngx_int_t ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg);
+
+
+/* the link of that index, or NULL */
+ngx_http_sfu_link_t *ngx_http_sfu_link_get(ngx_uint_t i);
+
+
+/* ngx_http_sfu_link_request.c */
+
+/* NGX_OK: msg answered a pending request, and its requester has it */
+ngx_int_t ngx_http_sfu_link_reply(ngx_http_sfu_link_t *link, json_t *msg);
+
+/* the link went down: every pending request hears it (NGX_DECLINED) */
+void ngx_http_sfu_link_requests_fail(ngx_http_sfu_link_t *link);
 
 
 /* ngx_http_sfu_link_io.c */

@@ -270,6 +270,13 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       offsetof(ngx_http_sfu_main_conf_t, worker_ping_interval),
       NULL },
 
+    { ngx_string("sfu_worker_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, worker_timeout),
+      NULL },
+
       ngx_null_command
 };
 
@@ -344,6 +351,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
     smcf->max_body_size = NGX_CONF_UNSET_SIZE;
     smcf->workers = NGX_CONF_UNSET_PTR;
     smcf->worker_ping_interval = NGX_CONF_UNSET_MSEC;
+    smcf->worker_timeout = NGX_CONF_UNSET_MSEC;
 
     return smcf;
 }
@@ -368,6 +376,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_size_value(smcf->max_body_size, 16384);
     ngx_conf_init_ptr_value(smcf->workers, NULL);
     ngx_conf_init_msec_value(smcf->worker_ping_interval, 5000);
+    ngx_conf_init_msec_value(smcf->worker_timeout, 5000);
 
     if (smcf->turn_realm.len == 0) {
         ngx_str_set(&smcf->turn_realm, "ngx-sfu");

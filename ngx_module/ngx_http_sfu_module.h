@@ -11,11 +11,13 @@
  *   ngx_http_sfu_ratelimit.c fixed-window rate limits counted in Redis
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
+ *   ngx_http_sfu_live.c      kick and stats: REST calls the SFU worker answers
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
  *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
  *   ngx_http_sfu_link.c      connections to the SFU workers (lifecycle)
  *   ngx_http_sfu_link_io.c   their framing and queues
+ *   ngx_http_sfu_link_request.c  requests to a worker that await its answer
  *   ngx_http_sfu_link_ring.c consistent hash placing rooms on SFU workers
  *   ngx_http_sfu_sendq.c     bounded send queues (links, WebSockets)
  *   ngx_http_sfu_ws.c        WebSocket connections on the held request
@@ -107,6 +109,7 @@ typedef struct {
     /* SFU workers: unix socket paths (ngx_str_t), without "unix:" */
     ngx_array_t               *workers;
     ngx_msec_t                 worker_ping_interval;
+    ngx_msec_t                 worker_timeout;
 
     ngx_shm_zone_t            *shm_zone;
 } ngx_http_sfu_main_conf_t;

@@ -64,7 +64,7 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_connect = {
 
 /* the state before: only a connected participant was counted as joined */
 
-static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_leave = {
+ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_leave = {
     NGX_HTTP_SFU_STMT_LEAVE, "sfu_leave",
     "UPDATE sfu_participants p SET state = 'left', left_at = now(),"
     " left_reason = $3"
@@ -571,7 +571,16 @@ static void
 ngx_http_sfu_signal_left(void *data, ngx_http_sfu_pg_status_e status,
     PGresult *res)
 {
-    if (status != NGX_HTTP_SFU_PG_OK || PQntuples(res) != 1) {
+    if (status == NGX_HTTP_SFU_PG_OK) {
+        ngx_http_sfu_signal_count_left(res);
+    }
+}
+
+
+void
+ngx_http_sfu_signal_count_left(PGresult *res)
+{
+    if (PQntuples(res) != 1) {
         return;
     }
 

@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_pg.h"
 
 
 /* the "sfu_signaling" location's content handler */
@@ -22,6 +23,14 @@ ngx_int_t ngx_http_sfu_signal_init_process(ngx_cycle_t *cycle);
 
 /* a room has ended: tell its worker, which tells its participants */
 void ngx_http_sfu_signal_close_room(ngx_str_t *room);
+
+/*
+ * Marks a participant left: parameters room, participant, reason.  One
+ * row, the state before, when this statement was the one to do it; that
+ * row goes to ngx_http_sfu_signal_count_left().
+ */
+extern ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_leave;
+void ngx_http_sfu_signal_count_left(PGresult *res);
 
 
 #endif /* _NGX_HTTP_SFU_SIGNAL_H_INCLUDED_ */

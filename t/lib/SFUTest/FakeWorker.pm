@@ -14,6 +14,8 @@ package SFUTest::FakeWorker;
 #   $w->deliver($room, $participant, {type => 'joined', ...});
 #   $w->crash;                        # every connection and the socket gone
 #   $w->listen;                       # back again
+#   $w->{answer} = sub { my ($w, $conn, $msg) = @_; ... };   # called for
+#                                     # each message recorded, to answer it
 
 use strict;
 use warnings;
@@ -136,6 +138,7 @@ sub pump {
                 next;
             }
             push @{ $self->{messages} }, { conn => $id, msg => $msg };
+            $self->{answer}->($self, $id, $msg) if $self->{answer};
         }
     }
 }
