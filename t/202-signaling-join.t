@@ -113,7 +113,7 @@ is($close, 1008, '... closed 1008');
 
 my $other = $sig->join($room);
 for my $case (
-    [ 'an expired token', { exp => time - 5 }, undef, qr/not valid: expired/ ],
+    [ 'an expired token', { exp => int(time) - 5 }, undef, qr/not valid: expired/ ],
     [ 'a token signed with another secret', {}, 'another-secret-another-secret-xx', qr/invalid signature/ ],
     [ 'a token for a room its participant is not in',
       { room => $sig->room }, undef, qr/names no participant of its room/ ],

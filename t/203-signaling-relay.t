@@ -26,7 +26,7 @@ my $room = $sig->room(max_participants => 100);
 
 sub connect_client {
     my (%o) = @_;
-    my $c = $sig->client($o{room} // $room, tls => $o{tls});
+    my $c = $sig->client($o{room} // $room, tls => $o{tls}, rcvbuf => $o{rcvbuf});
     $fw->wait_for(sub { defined $fw->conn_of($c->{id}) }, 5)
         or die "no join from $c->{id}";
     $c->{conn} = $fw->conn_of($c->{id});
@@ -160,9 +160,11 @@ ok($fw->wait_for(sub { $fw->of_type('disconnect') == 1 }), '... the worker told'
 # --- a client that stops reading is closed; one that vanishes is gone
 
 $fw->clear;
-my $slow = connect_client(room => $room2);
+# 10 MB at a client that reads nothing through a 4 KB window: more than
+# nginx's socket buffer (4 MB at most here) and its 2 MiB queue take
+my $slow = connect_client(room => $room2, rcvbuf => 4096);
 my $big = 'z' x 100_000;
-$fw->deliver($room2, $slow->{id}, { type => 'chat', text => $big }) for 1 .. 120;
+$fw->deliver($room2, $slow->{id}, { type => 'chat', text => $big }) for 1 .. 100;
 ok($fw->wait_for(sub { $fw->of_type('disconnect') == 1 }, 10),
    'a client that does not read what it is sent is disconnected');
 like($sig->error_log, qr/\[info\] .*signaling client is not reading, \d+ bytes wait for it; closing/,

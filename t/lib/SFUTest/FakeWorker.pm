@@ -32,6 +32,7 @@ our $JSON = JSON::PP->new->utf8->canonical;
 
 sub new {
     my ($class, %o) = @_;
+    $SIG{PIPE} = 'IGNORE';    # a link nginx closed is seen on reading
     my $self = bless { path => $o{path}, id => $o{id} // 0, conns => {},
                        next => 1, messages => [] }, $class;
     $self->listen;
@@ -68,7 +69,7 @@ sub send {
     my $bytes = ref $msg ? frame($msg) : $msg;
     while (length $bytes) {
         my $n = syswrite $c->{sock}, $bytes;
-        die "write: $!" unless defined $n || $!{EAGAIN};
+        return if !defined $n && !$!{EAGAIN};    # gone: the read says so
         substr($bytes, 0, $n // 0) = '';
     }
 }

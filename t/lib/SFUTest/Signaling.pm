@@ -25,6 +25,7 @@ use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
+use Time::HiRes qw(time);
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
@@ -93,8 +94,17 @@ $locations
         main_config => $o{main} // '',
         http_config => $http,
         config => $locations);
-    return bless { ngx => $ngx, port => $ngx->port, tls_port => $tls_port },
-                 $class;
+    my $self = bless { ngx => $ngx, port => $ngx->port, tls_port => $tls_port },
+                     $class;
+
+    # the schema is in place once a connection says so (slow under valgrind)
+    my $end = time + 30;
+    until (($self->request(GET => '/health')->{json}{postgres}{status} // '') eq 'up') {
+        die "PostgreSQL is not up for nginx\n" if time > $end;
+        SFUTest::WS::idle(0.05);
+    }
+
+    return $self;
 }
 
 sub request { my $self = shift; $self->{ngx}->request(@_) }
@@ -166,7 +176,7 @@ sub jwt {
     };
     my $head = $enc->('{"alg":"HS256","typ":"JWT"}');
     my %claims = (room => 'r1', sub => 'p1', role => 'participant',
-                  name => 'Ada', iat => time, exp => time + 600,
+                  name => 'Ada', iat => int(time), exp => int(time) + 600,
                   %{ $o{claims} || {} });
     my $body = $enc->(JSON::PP->new->canonical->encode(\%claims));
     my $sig = $enc->(hmac_sha256("$head.$body", $o{key} // $TOKEN_SECRET));

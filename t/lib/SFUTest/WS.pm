@@ -2,7 +2,8 @@ package SFUTest::WS;
 
 # A WebSocket client for the tests, able to send what a browser never would.
 #
-#   my $ws = SFUTest::WS->connect(port => $port, path => '/ws', tls => 0);
+#   my $ws = SFUTest::WS->connect(port => $port, path => '/ws', tls => 0,
+#                                 rcvbuf => 4096);   # optional
 #   $ws->{status}, $ws->{headers}{'sec-websocket-accept'}   # the handshake
 #   $ws->send_json({type => 'join', token => $t});
 #   my $msg = $ws->recv_json(5);          # next text message, decoded
@@ -25,6 +26,7 @@ use warnings;
 
 use IO::Socket::INET;
 use IO::Select;
+use Socket qw(SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton);
 use Digest::SHA qw(sha1_base64);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
@@ -56,9 +58,12 @@ sub _socket {
             SSL_alpn_protocols => ['http/1.1'],
             Timeout => 5) or die "TLS connect: $IO::Socket::SSL::SSL_ERROR";
     } else {
-        $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                      PeerPort => $o{port}, Proto => 'tcp',
-                                      Timeout => 5)
+        # a small receive buffer (set before connecting, so the window
+        # stays small) lets a test make a client that does not read
+        $sock = IO::Socket::INET->new(Proto => 'tcp') or die "socket: $!";
+        setsockopt($sock, SOL_SOCKET, SO_RCVBUF, $o{rcvbuf}) or die "SO_RCVBUF: $!"
+            if $o{rcvbuf};
+        $sock->connect(pack_sockaddr_in($o{port}, inet_aton('127.0.0.1')))
             or die "connect: $!";
     }
     binmode $sock;
