@@ -11,7 +11,13 @@ use SFUTest::WS;
 use SFUTest::NginxProc;
 use JSON::PP qw(decode_json);
 
-my $sig = SFUTest::Signaling->start(tls => 1);
+my $h2 = SFUTest::NginxProc::free_port();
+my $sig = SFUTest::Signaling->start(tls => 1, http => qq{
+    server {
+        listen 127.0.0.1:$h2 http2;
+        location = /ws { sfu_signaling; }
+    }
+});
 my $port = $sig->{port};
 
 # --- a good handshake
@@ -70,6 +76,14 @@ is($status, 400, 'HTTP/1.0 is refused with 400');
 is_deeply($err, { code => 'bad-handshake',
                   message => 'a WebSocket handshake needs HTTP/1.1' },
           '... saying HTTP/1.1 is needed');
+
+my $out = `curl -s --http2-prior-knowledge -w '\n%{http_version} %{http_code}' http://127.0.0.1:$h2/ws`;
+my ($json, $proto) = (split /\n/, $out)[0, -1];
+is($proto, '2 400', 'an HTTP/2 request is refused with 400');
+is_deeply((eval { decode_json($json) } // {})->{error},
+          { code => 'bad-handshake', message => 'WebSocket over HTTP/2 (RFC 8441) '
+            . 'is not supported: connect with HTTP/1.1' },
+          '... saying HTTP/2 WebSockets are not supported');
 
 ($status, $headers, $err) = handshake(without => ['Upgrade']);
 is($status, 426, 'no Upgrade header: 426');
