@@ -44,6 +44,8 @@ static void ngx_http_sfu_signal_claimed(void *data,
 static void ngx_http_sfu_signal_joined(ngx_http_sfu_signal_t *s);
 static void ngx_http_sfu_signal_forward(ngx_http_sfu_signal_t *s,
     json_t *msg);
+static ngx_int_t ngx_http_sfu_signal_relay(ngx_http_sfu_signal_t *s,
+    json_t *msg, ngx_uint_t name);
 static void ngx_http_sfu_signal_join_timeout(ngx_event_t *ev);
 static void ngx_http_sfu_signal_left(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
@@ -408,26 +410,15 @@ ngx_http_sfu_signal_claimed(void *data, ngx_http_sfu_pg_status_e status,
 static void
 ngx_http_sfu_signal_joined(ngx_http_sfu_signal_t *s)
 {
-    json_t     *env;
+    json_t     *join;
     ngx_int_t   rc;
 
-    env = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:{s:s}}",
-                    "type", "client",
-                    "room", s->claims.room.data, s->claims.room.len,
-                    "participant", s->claims.participant.data,
-                    s->claims.participant.len,
-                    "role", s->claims.role.data, s->claims.role.len,
-                    "name", s->claims.name.data, s->claims.name.len,
-                    "msg", "type", "join");
+    join = json_pack("{s:s}", "type", "join");
 
-    rc = (env != NULL) ? ngx_http_sfu_link_send(s->link, env) : NGX_ERROR;
-    json_decref(env);
+    rc = ngx_http_sfu_signal_relay(s, join, 1);
+    json_decref(join);
 
     if (rc != NGX_OK) {
-        ngx_http_sfu_signal_end(s, "worker-gone", 0);
-        ngx_http_sfu_signal_refuse(s, NGX_HTTP_SFU_WS_INTERNAL,
-                                   "worker-unavailable",
-                                   "the room's media worker is unavailable");
         return;
     }
 
@@ -445,6 +436,30 @@ ngx_http_sfu_signal_joined(ngx_http_sfu_signal_t *s)
 static void
 ngx_http_sfu_signal_forward(ngx_http_sfu_signal_t *s, json_t *msg)
 {
+    if (ngx_http_sfu_signal_relay(s, msg, 0) != NGX_OK) {
+        return;
+    }
+
+    if (ngx_strcmp(json_string_value(json_object_get(msg, "type")), "leave")
+        == 0)
+    {
+        /* the worker has been told */
+        ngx_http_sfu_signal_end(s, "left", 0);
+        ngx_http_sfu_ws_close(s->ws, NGX_HTTP_SFU_WS_NORMAL, "left");
+    }
+}
+
+
+/*
+ * msg to the room's worker, in a "client" envelope stamped with the
+ * verified room, participant and role, and the display name if name.  If
+ * it cannot go, the session is over: worker-unavailable and 1011.
+ */
+
+static ngx_int_t
+ngx_http_sfu_signal_relay(ngx_http_sfu_signal_t *s, json_t *msg,
+    ngx_uint_t name)
+{
     json_t     *env;
     ngx_int_t   rc;
 
@@ -456,6 +471,16 @@ ngx_http_sfu_signal_forward(ngx_http_sfu_signal_t *s, json_t *msg)
                     "role", s->claims.role.data, s->claims.role.len,
                     "msg", msg);
 
+    if (env != NULL && name
+        && json_object_set_new(env, "name",
+                               json_stringn((char *) s->claims.name.data,
+                                            s->claims.name.len))
+           != 0)
+    {
+        json_decref(env);
+        env = NULL;
+    }
+
     rc = (env != NULL) ? ngx_http_sfu_link_send(s->link, env) : NGX_ERROR;
     json_decref(env);
 
@@ -464,16 +489,10 @@ ngx_http_sfu_signal_forward(ngx_http_sfu_signal_t *s, json_t *msg)
         ngx_http_sfu_signal_refuse(s, NGX_HTTP_SFU_WS_INTERNAL,
                                    "worker-unavailable",
                                    "the room's media worker is unavailable");
-        return;
+        return NGX_ERROR;
     }
 
-    if (ngx_strcmp(json_string_value(json_object_get(msg, "type")), "leave")
-        == 0)
-    {
-        /* the worker has been told */
-        ngx_http_sfu_signal_end(s, "left", 0);
-        ngx_http_sfu_ws_close(s->ws, NGX_HTTP_SFU_WS_NORMAL, "left");
-    }
+    return NGX_OK;
 }
 
 
