@@ -67,10 +67,14 @@ sub send {
     my ($self, $conn, $msg) = @_;
     my $c = $self->{conns}{$conn} or die "no connection $conn";
     my $bytes = ref $msg ? frame($msg) : $msg;
+    my $end = time + 10;
     while (length $bytes) {
         my $n = syswrite $c->{sock}, $bytes;
         return if !defined $n && !$!{EAGAIN};    # gone: the read says so
         substr($bytes, 0, $n // 0) = '';
+        next if !length $bytes || defined $n;
+        die "FakeWorker: nginx has not read its link for 10 s\n" if time > $end;
+        IO::Select->new($c->{sock})->can_write(0.1);
     }
 }
 
