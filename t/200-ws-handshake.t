@@ -77,8 +77,8 @@ is_deeply($err, { code => 'bad-handshake',
                   message => 'a WebSocket handshake needs HTTP/1.1' },
           '... saying HTTP/1.1 is needed');
 
-my $out = `curl -s --http2-prior-knowledge -w '\n%{http_version} %{http_code}' http://127.0.0.1:$h2/ws`;
-my ($json, $proto) = (split /\n/, $out)[0, -1];
+my $curl = `curl -s --http2-prior-knowledge -w '\n%{http_version} %{http_code}' http://127.0.0.1:$h2/ws`;
+my ($json, $proto) = (split /\n/, $curl)[0, -1];
 is($proto, '2 400', 'an HTTP/2 request is refused with 400');
 is_deeply((eval { decode_json($json) } // {})->{error},
           { code => 'bad-handshake', message => 'WebSocket over HTTP/2 (RFC 8441) '
