@@ -21,7 +21,8 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SMOKE   ?= -runs=20000
 FUZZ_TIME    ?= 300
-MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt
+MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt \
+                $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg
 
 .PHONY: all module sfu turn deps test run bench-api fuzz fuzz-smoke clean
 
@@ -54,6 +55,7 @@ deps:
 	bash .ci/deps.sh
 
 $(BUILD)/fuzz/fuzz_request_body: ngx_module/fuzz/fuzz_request_body.c \
+		ngx_module/fuzz/fuzz_fields.h \
 		ngx_module/ngx_http_sfu_validate.c ngx_module/ngx_http_sfu_validate.h
 	mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -ljansson -o $@
@@ -63,6 +65,18 @@ $(BUILD)/fuzz/fuzz_jwt: ngx_module/fuzz/fuzz_jwt.c \
 		ngx_module/ngx_http_sfu_hmac.c ngx_module/ngx_http_sfu_hmac.h
 	mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -lcrypto -ljansson -o $@
+
+$(BUILD)/fuzz/fuzz_signal_msg: ngx_module/fuzz/fuzz_signal_msg.c \
+		ngx_module/fuzz/fuzz_fields.h \
+		ngx_module/ngx_http_sfu_signal_msg.c ngx_module/ngx_http_sfu_signal_msg.h \
+		ngx_module/ngx_http_sfu_validate.c ngx_module/ngx_http_sfu_validate.h
+	mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -ljansson -o $@
+
+$(BUILD)/fuzz/fuzz_ws_frame: ngx_module/fuzz/fuzz_ws_frame.c \
+		ngx_module/ngx_http_sfu_ws_frame.c ngx_module/ngx_http_sfu_ws_frame.h
+	mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -o $@
 
 # a fresh work folder first: libFuzzer writes new inputs there, not into git
 fuzz-smoke: $(MODULE_FUZZ)

@@ -50,6 +50,11 @@ static ngx_http_sfu_route_t  ngx_http_sfu_room_routes[] = {
     { ngx_string("/participants"), NGX_HTTP_GET,
       ngx_http_sfu_rooms_participants,
       "rooms.participants", NGX_HTTP_SFU_KEY_REQUIRED },
+    { ngx_string("/participants/{id}"), NGX_HTTP_DELETE,
+      ngx_http_sfu_live_kick,
+      "rooms.kick", NGX_HTTP_SFU_KEY_REQUIRED },
+    { ngx_string("/stats"), NGX_HTTP_GET, ngx_http_sfu_live_stats,
+      "rooms.stats", NGX_HTTP_SFU_KEY_REQUIRED },
     { ngx_null_string, 0, NULL, NULL, 0 }
 };
 
@@ -64,7 +69,7 @@ static ngx_http_sfu_route_t  ngx_http_sfu_turn_routes[] = {
 static ngx_int_t ngx_http_sfu_api_route(ngx_http_request_t *r,
     ngx_http_sfu_route_t *routes, ngx_str_t *rest);
 static ngx_int_t ngx_http_sfu_api_auth(ngx_http_request_t *r,
-    ngx_http_sfu_route_t *route);
+    ngx_http_sfu_route_t *route, ngx_int_t *rc);
 static void ngx_http_sfu_api_rated(ngx_http_request_t *r, ngx_int_t rc,
     time_t retry_after);
 static ngx_int_t ngx_http_sfu_api_rate_result(ngx_http_request_t *r,
@@ -81,6 +86,7 @@ ngx_http_sfu_api_handler(ngx_http_request_t *r)
 
     static ngx_str_t  rooms = ngx_string("/api/v1/rooms");
     static ngx_str_t  turn = ngx_string("/api/v1/turn-credentials");
+    static ngx_str_t  participant = ngx_string("/participants/");
 
     ctx = ngx_http_sfu_get_ctx(r);
     if (ctx == NULL) {
@@ -143,6 +149,21 @@ ngx_http_sfu_api_handler(ngx_http_request_t *r)
     rest.data = p;
     rest.len = last - p;
 
+    /* one participant of the room: routed as "/participants/{id}" */
+
+    if (rest.len > participant.len
+        && ngx_strncmp(rest.data, participant.data, participant.len) == 0)
+    {
+        req->participant.data = rest.data + participant.len;
+        req->participant.len = rest.len - participant.len;
+
+        if (!ngx_http_sfu_valid_id(&req->participant)) {
+            goto not_found;
+        }
+
+        ngx_str_set(&rest, "/participants/{id}");
+    }
+
     return ngx_http_sfu_api_route(r, ngx_http_sfu_room_routes, &rest);
 
 not_found:
@@ -187,8 +208,7 @@ ngx_http_sfu_api_route(ngx_http_request_t *r, ngx_http_sfu_route_t *routes,
             ctx->endpoint.data = (u_char *) route->endpoint;
             ctx->endpoint.len = ngx_strlen(route->endpoint);
 
-            rc = ngx_http_sfu_api_auth(r, route);
-            if (rc != NGX_OK) {
+            if (ngx_http_sfu_api_auth(r, route, &rc) != NGX_OK) {
                 ngx_http_discard_request_body(r);
                 return rc;
             }
@@ -236,13 +256,16 @@ ngx_http_sfu_api_route(ngx_http_request_t *r, ngx_http_sfu_route_t *routes,
 /*
  * API keys come as "Authorization: Bearer <key>".  On routes where a key
  * is optional, a key that is present but wrong is still refused, so a
- * typo is not silently downgraded to anonymous access.
+ * typo is not silently downgraded to anonymous access.  NGX_OK: go on;
+ * NGX_DECLINED: refused, *rc is what the 401 response returned (NGX_OK
+ * once it is sent, so never a sign to go on).
  */
 
 static ngx_int_t
-ngx_http_sfu_api_auth(ngx_http_request_t *r, ngx_http_sfu_route_t *route)
+ngx_http_sfu_api_auth(ngx_http_request_t *r, ngx_http_sfu_route_t *route,
+    ngx_int_t *rc)
 {
-    ngx_int_t                  rc;
+    ngx_int_t                  bearer;
     ngx_str_t                  value;
     ngx_uint_t                 i;
     ngx_http_sfu_ctx_t        *ctx;
@@ -256,13 +279,13 @@ ngx_http_sfu_api_auth(ngx_http_request_t *r, ngx_http_sfu_route_t *route)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sfu_module);
 
-    rc = ngx_http_sfu_api_bearer(r, &value);
+    bearer = ngx_http_sfu_api_bearer(r, &value);
 
-    if (rc == NGX_DECLINED && route->key == NGX_HTTP_SFU_KEY_OPTIONAL) {
+    if (bearer == NGX_DECLINED && route->key == NGX_HTTP_SFU_KEY_OPTIONAL) {
         return NGX_OK;
     }
 
-    if (rc != NGX_OK) {
+    if (bearer != NGX_OK) {
         goto unauthorized;
     }
 
@@ -299,17 +322,20 @@ unauthorized:
 
     r->headers_out.www_authenticate = ngx_list_push(&r->headers_out.headers);
     if (r->headers_out.www_authenticate == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
     }
 
     r->headers_out.www_authenticate->hash = 1;
     ngx_str_set(&r->headers_out.www_authenticate->key, "WWW-Authenticate");
     ngx_str_set(&r->headers_out.www_authenticate->value, "Bearer");
 
-    return ngx_http_sfu_send_error(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
-                                   rc == NGX_DECLINED
-                                   ? "an API key is required"
-                                   : "the API key is not valid");
+    *rc = ngx_http_sfu_send_error(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                                  bearer == NGX_DECLINED
+                                  ? "an API key is required"
+                                  : "the API key is not valid");
+
+    return NGX_DECLINED;
 }
 
 
@@ -464,6 +490,26 @@ ngx_http_sfu_db_error(ngx_http_request_t *r, ngx_http_sfu_pg_status_e status)
                                    status == NGX_HTTP_SFU_PG_TIMEOUT
                                    ? "the database did not answer in time"
                                    : "the database is unavailable");
+}
+
+
+ngx_int_t
+ngx_http_sfu_db_room(ngx_http_request_t *r, ngx_http_sfu_pg_status_e status,
+    PGresult *res)
+{
+    if (status != NGX_HTTP_SFU_PG_OK) {
+        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
+        return NGX_DECLINED;
+    }
+
+    if (PQntuples(res) == 0) {
+        ngx_http_sfu_finalize(r,
+            ngx_http_sfu_send_error(r, NGX_HTTP_NOT_FOUND, "room-not-found",
+                                    "no such room"));
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -2,7 +2,8 @@
 /*
  * The REST API: routing and authentication (ngx_http_sfu_api.c), rooms
  * (ngx_http_sfu_rooms.c), joining and TURN credentials
- * (ngx_http_sfu_join.c).
+ * (ngx_http_sfu_join.c), what the SFU workers know live
+ * (ngx_http_sfu_live.c).
  */
 
 #ifndef _NGX_HTTP_SFU_API_H_INCLUDED_
@@ -33,12 +34,16 @@ enum {
     NGX_HTTP_SFU_STMT_ROOM_UPDATE,
     NGX_HTTP_SFU_STMT_ROOM_END,
     NGX_HTTP_SFU_STMT_PARTICIPANTS,
-    NGX_HTTP_SFU_STMT_JOIN
+    NGX_HTTP_SFU_STMT_JOIN,
+    NGX_HTTP_SFU_STMT_CONNECT,
+    NGX_HTTP_SFU_STMT_LEAVE,
+    NGX_HTTP_SFU_STMT_ROOM_STATUS
 };
 
 
 typedef struct {
     ngx_str_t                  room;        /* from the path, or empty */
+    ngx_str_t                  participant; /* .../participants/{id} */
     ngx_http_sfu_api_key_t    *key;         /* a valid API key, or NULL */
 } ngx_http_sfu_api_req_t;
 
@@ -53,6 +58,8 @@ ngx_int_t ngx_http_sfu_rooms_end(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_rooms_participants(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_join(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_turn_credentials(ngx_http_request_t *r);
+ngx_int_t ngx_http_sfu_live_kick(ngx_http_request_t *r);
+ngx_int_t ngx_http_sfu_live_stats(ngx_http_request_t *r);
 
 ngx_http_sfu_api_req_t *ngx_http_sfu_api_req(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_api_rate(ngx_http_request_t *r,
@@ -66,6 +73,14 @@ ngx_int_t ngx_http_sfu_public_url(ngx_http_request_t *r, ngx_str_t *url);
 /* answers a failed query: 503 when PostgreSQL is away, 500 otherwise */
 ngx_int_t ngx_http_sfu_db_error(ngx_http_request_t *r,
     ngx_http_sfu_pg_status_e status);
+/*
+ * For a handler whose statement looks a room up: NGX_OK when it found
+ * the room; otherwise NGX_DECLINED and the request has been finalized
+ * (503 or 500 when the query failed, 404 room-not-found without a row).
+ */
+ngx_int_t ngx_http_sfu_db_room(ngx_http_request_t *r,
+    ngx_http_sfu_pg_status_e status, PGresult *res);
+
 /* queue a statement for a request and answer 503 right away if it can't */
 ngx_int_t ngx_http_sfu_db_query(ngx_http_request_t *r,
     ngx_http_sfu_pg_stmt_t *stmt, ngx_uint_t nparams, ngx_str_t *params,

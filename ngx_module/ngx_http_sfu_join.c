@@ -183,15 +183,7 @@ ngx_http_sfu_join_done(void *data, ngx_http_sfu_pg_status_e status,
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     join = ctx->data;
 
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
-
-    if (PQntuples(res) == 0) {
-        ngx_http_sfu_finalize(r,
-            ngx_http_sfu_send_error(r, NGX_HTTP_NOT_FOUND, "room-not-found",
-                                    "no such room"));
+    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
         return;
     }
 

@@ -1,93 +1,26 @@
 
 /*
  * ngx_http_sfu_link: each nginx worker process's connections to the SFU
- * workers.  One non-blocking Unix stream connection per configured worker,
- * frames of a 4-byte big-endian length plus one JSON object
- * (sfu/PROTOCOL.md), a write queue, ping/pong keepalive, reconnection
- * with exponential backoff.  The ring that places rooms on workers is in
- * ngx_http_sfu_link_ring.c.
+ * workers, their lifecycle: one non-blocking Unix stream connection per
+ * configured worker, the hello that makes it up, ping/pong keepalive,
+ * reconnection with exponential backoff, and the message handler told of
+ * every message and of every loss.  Framing and the read and write queues
+ * are in ngx_http_sfu_link_io.c; the ring that places rooms on workers is
+ * in ngx_http_sfu_link_ring.c.
  */
 
-#include "ngx_http_sfu_module.h"
-#include "ngx_http_sfu_link.h"
-
-#include <sys/un.h>
+#include "ngx_http_sfu_link_conn.h"
 
 
-#define NGX_HTTP_SFU_LINK_HEADER       4
-#define NGX_HTTP_SFU_LINK_BUF_SIZE     4096
-#define NGX_HTTP_SFU_LINK_MAX_QUEUE    (16 * 1024 * 1024)
 #define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
 #define NGX_HTTP_SFU_LINK_BACKOFF_MAX  5000
 #define NGX_HTTP_SFU_LINK_PROTOCOL     1
 
 
-typedef enum {
-    NGX_HTTP_SFU_LINK_DOWN = 0,
-    NGX_HTTP_SFU_LINK_HELLO,        /* connected, waiting for hello */
-    NGX_HTTP_SFU_LINK_UP
-} ngx_http_sfu_link_state_e;
-
-
-/* what the error log last said about a link: one line per transition */
-typedef enum {
-    NGX_HTTP_SFU_LINK_REPORTED_NONE = 0,
-    NGX_HTTP_SFU_LINK_REPORTED_UP,
-    NGX_HTTP_SFU_LINK_REPORTED_DOWN
-} ngx_http_sfu_link_reported_e;
-
-
-typedef struct {
-    ngx_uint_t                 index;
-    ngx_str_t                  path;
-    struct sockaddr_un         sockaddr;
-
-    ngx_uint_t                 state;
-    ngx_uint_t                 reported;
-    ngx_err_t                  down_err;    /* the cause last reported */
-    u_char                     down_reason[80];
-    ngx_connection_t          *connection;
-    char                      *failure;     /* why to close, set by send */
-
-    ngx_event_t                ping;        /* keepalive and its deadline */
-    ngx_event_t                reconnect;
-    ngx_msec_t                 backoff;
-
-    json_int_t                 ping_id;
-    ngx_msec_t                 ping_sent;
-    ngx_uint_t                 ping_pending;  /* sent, no pong yet */
-    ngx_msec_t                 rtt;
-
-    /* the lifetime of both buffers is the connection's */
-    u_char                    *in;          /* bytes read, not yet a frame */
-    size_t                     in_len;
-    size_t                     in_size;
-
-    u_char                    *out;         /* frames queued to write */
-    size_t                     out_pos;
-    size_t                     out_len;
-    size_t                     out_size;
-
-    ngx_log_t                  log;
-} ngx_http_sfu_link_t;
-
-
 static void ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link);
-static void ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
-    const char *reason);
 static void ngx_http_sfu_link_close(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_sfu_link_ping_handler(ngx_event_t *ev);
-static void ngx_http_sfu_link_read_handler(ngx_event_t *rev);
-static ngx_int_t ngx_http_sfu_link_process(ngx_http_sfu_link_t *link);
-static size_t ngx_http_sfu_link_frame_size(u_char *p);
-static ngx_int_t ngx_http_sfu_link_message(ngx_http_sfu_link_t *link,
-    json_t *msg);
-static void ngx_http_sfu_link_write_handler(ngx_event_t *wev);
-static ngx_int_t ngx_http_sfu_link_queue(ngx_http_sfu_link_t *link,
-    json_t *msg);
-static u_char *ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf,
-    size_t used, size_t *size, size_t need);
 
 
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
@@ -211,6 +144,8 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
         link->reconnect.log = &link->log;
         link->reconnect.cancelable = 1;
 
+        ngx_queue_init(&link->requests);
+
         ngx_http_sfu_link_connect(link);
     }
 
@@ -246,16 +181,22 @@ ngx_http_sfu_link_count(void)
 }
 
 
+ngx_http_sfu_link_t *
+ngx_http_sfu_link_get(ngx_uint_t i)
+{
+    return (i < ngx_http_sfu_nlinks) ? &ngx_http_sfu_links[i] : NULL;
+}
+
+
 ngx_int_t
 ngx_http_sfu_link_status(ngx_uint_t i, ngx_str_t *path, ngx_msec_t *rtt)
 {
     ngx_http_sfu_link_t  *link;
 
-    if (i >= ngx_http_sfu_nlinks) {
+    link = ngx_http_sfu_link_get(i);
+    if (link == NULL) {
         return NGX_ERROR;
     }
-
-    link = &ngx_http_sfu_links[i];
 
     *path = link->path;
     *rtt = link->rtt;
@@ -277,11 +218,10 @@ ngx_http_sfu_link_send(ngx_uint_t i, json_t *msg)
 {
     ngx_http_sfu_link_t  *link;
 
-    if (i >= ngx_http_sfu_nlinks) {
+    link = ngx_http_sfu_link_get(i);
+    if (link == NULL) {
         return NGX_ERROR;
     }
-
-    link = &ngx_http_sfu_links[i];
 
     if (link->state != NGX_HTTP_SFU_LINK_UP || link->failure) {
         return NGX_DECLINED;
@@ -366,15 +306,13 @@ ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link)
     c->write->ready = 1;
 
     link->in = ngx_alloc(NGX_HTTP_SFU_LINK_BUF_SIZE, &link->log);
-    link->out = ngx_alloc(NGX_HTTP_SFU_LINK_BUF_SIZE, &link->log);
-
-    if (link->in == NULL || link->out == NULL) {
+    if (link->in == NULL) {
         ngx_http_sfu_link_down(link, 0, "out of memory");
         return;
     }
 
     link->in_size = NGX_HTTP_SFU_LINK_BUF_SIZE;
-    link->out_size = NGX_HTTP_SFU_LINK_BUF_SIZE;
+    link->out.max = NGX_HTTP_SFU_LINK_MAX_QUEUE;
     link->state = NGX_HTTP_SFU_LINK_HELLO;
 
     /* the hello must come within one ping interval */
@@ -385,12 +323,7 @@ ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link)
 }
 
 
-/*
- * Closes the link, reports it (once per transition), tells the handler
- * if the link was up, and schedules the next attempt.
- */
-
-static void
+void
 ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
     const char *reason)
 {
@@ -431,6 +364,8 @@ ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
                                 NGX_HTTP_SFU_LINK_BACKOFF_MAX);
     }
 
+    ngx_http_sfu_link_requests_fail(link);
+
     if (was_up && ngx_http_sfu_link_handler) {
         ngx_http_sfu_link_handler(link->index, NULL,
                                   ngx_http_sfu_link_handler_data);
@@ -457,16 +392,10 @@ ngx_http_sfu_link_close(ngx_http_sfu_link_t *link)
         link->in = NULL;
     }
 
-    if (link->out) {
-        ngx_free(link->out);
-        link->out = NULL;
-    }
+    ngx_http_sfu_sendq_free(&link->out);
 
     link->in_len = 0;
     link->in_size = 0;
-    link->out_pos = 0;
-    link->out_len = 0;
-    link->out_size = 0;
     link->ping_pending = 0;
     link->failure = NULL;
     link->state = NGX_HTTP_SFU_LINK_DOWN;
@@ -520,144 +449,7 @@ ngx_http_sfu_link_ping_handler(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_sfu_link_read_handler(ngx_event_t *rev)
-{
-    ssize_t                n;
-    ngx_connection_t      *c;
-    ngx_http_sfu_link_t   *link;
-
-    c = rev->data;
-    link = c->data;
-
-    for ( ;; ) {
-        n = c->recv(c, link->in + link->in_len, link->in_size - link->in_len);
-
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        if (n == 0) {
-            ngx_http_sfu_link_down(link, 0, "the worker closed the connection");
-            return;
-        }
-
-        if (n == NGX_ERROR) {
-            ngx_http_sfu_link_down(link, 0, "read failed");
-            return;
-        }
-
-        link->in_len += n;
-
-        if (ngx_http_sfu_link_process(link) != NGX_OK) {
-            return;
-        }
-    }
-
-    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
-        ngx_http_sfu_link_down(link, 0, "cannot add the read event");
-    }
-}
-
-
-/*
- * Hands every complete frame in link->in to ngx_http_sfu_link_message(),
- * keeps the rest and makes room for the frame being received.  NGX_ERROR
- * means the link went down.
- */
-
-static ngx_int_t
-ngx_http_sfu_link_process(ngx_http_sfu_link_t *link)
-{
-    u_char        *p, *last;
-    u_char         reason[80];
-    size_t         size;
-    json_t        *msg;
-    json_error_t   error;
-
-    p = link->in;
-    last = link->in + link->in_len;
-
-    while (last - p >= NGX_HTTP_SFU_LINK_HEADER) {
-        size = ngx_http_sfu_link_frame_size(p);
-
-        if (size == 0 || size > NGX_HTTP_SFU_LINK_MAX_FRAME) {
-            *ngx_snprintf(reason, sizeof(reason) - 1,
-                          "protocol error: a frame of %uz bytes", size) = '\0';
-            ngx_http_sfu_link_down(link, 0, (char *) reason);
-            return NGX_ERROR;
-        }
-
-        if ((size_t) (last - p) - NGX_HTTP_SFU_LINK_HEADER < size) {
-            break;
-        }
-
-        msg = json_loadb((char *) p + NGX_HTTP_SFU_LINK_HEADER, size,
-                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
-
-        p += NGX_HTTP_SFU_LINK_HEADER + size;
-
-        if (msg == NULL || !json_is_object(msg)) {
-            if (msg == NULL) {
-                *ngx_snprintf(reason, sizeof(reason) - 1,
-                              "protocol error: invalid JSON at byte %d",
-                              error.position) = '\0';
-
-            } else {
-                ngx_cpystrn(reason, (u_char *) "protocol error: a frame "
-                            "holds JSON that is not an object",
-                            sizeof(reason));
-                json_decref(msg);
-            }
-
-            ngx_http_sfu_link_down(link, 0, (char *) reason);
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_sfu_link_message(link, msg) != NGX_OK) {
-            json_decref(msg);
-            return NGX_ERROR;
-        }
-
-        json_decref(msg);
-    }
-
-    link->in_len = last - p;
-    ngx_memmove(link->in, p, link->in_len);
-
-    /* room for the whole frame being received, and at least a header */
-
-    size = NGX_HTTP_SFU_LINK_BUF_SIZE;
-
-    if (link->in_len >= NGX_HTTP_SFU_LINK_HEADER) {
-        size = NGX_HTTP_SFU_LINK_HEADER
-               + ngx_http_sfu_link_frame_size(link->in);
-    }
-
-    if (size > link->in_size) {
-        link->in = ngx_http_sfu_link_grow(link, link->in, link->in_len,
-                                          &link->in_size, size);
-        if (link->in == NULL) {
-            ngx_http_sfu_link_down(link, 0, "out of memory");
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* the payload length in a frame header */
-
-static size_t
-ngx_http_sfu_link_frame_size(u_char *p)
-{
-    return (size_t) p[0] << 24 | (size_t) p[1] << 16
-           | (size_t) p[2] << 8 | (size_t) p[3];
-}
-
-
-static ngx_int_t
+ngx_int_t
 ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 {
     u_char       reason[80];
@@ -728,6 +520,10 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
         return NGX_OK;
     }
 
+    if (ngx_http_sfu_link_reply(link, msg) == NGX_OK) {
+        return NGX_OK;
+    }
+
     if (ngx_http_sfu_link_handler) {
         ngx_http_sfu_link_handler(link->index, msg,
                                   ngx_http_sfu_link_handler_data);
@@ -737,151 +533,3 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 }
 
 
-static void
-ngx_http_sfu_link_write_handler(ngx_event_t *wev)
-{
-    ssize_t                n;
-    ngx_connection_t      *c;
-    ngx_http_sfu_link_t   *link;
-
-    c = wev->data;
-    link = c->data;
-
-    if (link->failure) {
-        ngx_http_sfu_link_down(link, 0, link->failure);
-        return;
-    }
-
-    while (link->out_pos < link->out_len) {
-
-        if (!wev->ready) {
-            break;
-        }
-
-        n = c->send(c, link->out + link->out_pos,
-                    link->out_len - link->out_pos);
-
-        if (n == NGX_ERROR) {
-            ngx_http_sfu_link_down(link, 0, "write failed");
-            return;
-        }
-
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        link->out_pos += n;
-    }
-
-    if (link->out_pos == link->out_len) {
-        link->out_pos = 0;
-        link->out_len = 0;
-    }
-
-    if (ngx_handle_write_event(wev, 0) != NGX_OK) {
-        ngx_http_sfu_link_down(link, 0, "cannot add the write event");
-    }
-}
-
-
-/*
- * Appends msg as one frame to the write queue; the write handler, posted
- * to run after the current event, sends it.  Never closes the link here,
- * so that callers in the middle of their own work are not re-entered.
- */
-
-static ngx_int_t
-ngx_http_sfu_link_queue(ngx_http_sfu_link_t *link, json_t *msg)
-{
-    char    *text;
-    size_t   len, queued;
-    u_char  *p;
-
-    text = json_dumps(msg, JSON_COMPACT);
-    if (text == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, &link->log, 0,
-                      "sfu link: json_dumps() failed");
-        return NGX_ERROR;
-    }
-
-    len = ngx_strlen(text);
-
-    if (len == 0 || len > NGX_HTTP_SFU_LINK_MAX_FRAME) {
-        ngx_log_error(NGX_LOG_ERR, &link->log, 0,
-                      "sfu link: a message of %uz bytes for \"%V\" exceeds "
-                      "the frame limit; not sent", len, &link->path);
-        free(text);
-        return NGX_ERROR;
-    }
-
-    queued = link->out_len - link->out_pos;
-
-    if (queued + NGX_HTTP_SFU_LINK_HEADER + len > NGX_HTTP_SFU_LINK_MAX_QUEUE) {
-        free(text);
-        link->failure = "the worker stopped reading (write queue full)";
-        ngx_post_event(link->connection->write, &ngx_posted_events);
-        return NGX_DECLINED;
-    }
-
-    if (link->out_size - link->out_len < NGX_HTTP_SFU_LINK_HEADER + len) {
-        ngx_memmove(link->out, link->out + link->out_pos, queued);
-        link->out_pos = 0;
-        link->out_len = queued;
-    }
-
-    if (link->out_size - link->out_len < NGX_HTTP_SFU_LINK_HEADER + len) {
-        link->out = ngx_http_sfu_link_grow(link, link->out, link->out_len,
-                                           &link->out_size,
-                                           link->out_len
-                                           + NGX_HTTP_SFU_LINK_HEADER + len);
-        if (link->out == NULL) {
-            free(text);
-            link->failure = "out of memory";
-            ngx_post_event(link->connection->write, &ngx_posted_events);
-            return NGX_DECLINED;
-        }
-    }
-
-    p = link->out + link->out_len;
-
-    *p++ = (u_char) (len >> 24);
-    *p++ = (u_char) (len >> 16);
-    *p++ = (u_char) (len >> 8);
-    *p++ = (u_char) len;
-    ngx_memcpy(p, text, len);
-
-    link->out_len += NGX_HTTP_SFU_LINK_HEADER + len;
-
-    free(text);
-
-    ngx_post_event(link->connection->write, &ngx_posted_events);
-
-    return NGX_OK;
-}
-
-
-/* Reallocates buf (used bytes kept) to at least need bytes; frees it on
- * failure and returns NULL. */
-
-static u_char *
-ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link, u_char *buf, size_t used,
-    size_t *size, size_t need)
-{
-    size_t   n;
-    u_char  *p;
-
-    n = ngx_max(*size * 2, need);
-
-    p = ngx_alloc(n, &link->log);
-    if (p == NULL) {
-        ngx_free(buf);
-        *size = 0;
-        return NULL;
-    }
-
-    ngx_memcpy(p, buf, used);
-    ngx_free(buf);
-    *size = n;
-
-    return p;
-}

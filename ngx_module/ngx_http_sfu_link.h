@@ -66,4 +66,25 @@ void ngx_http_sfu_link_set_handler(ngx_http_sfu_link_handler_pt h,
     void *data);
 
 
+typedef struct ngx_http_sfu_link_request_s  ngx_http_sfu_link_request_t;
+
+/*
+ * The answer to a request: rc NGX_OK with reply (borrowed: the worker's
+ * message echoing the request's id, which may be an "error"), NGX_AGAIN
+ * when none came in time, NGX_DECLINED when the link went down first.
+ */
+typedef void (*ngx_http_sfu_link_reply_pt)(void *data, ngx_int_t rc,
+    json_t *reply);
+
+/*
+ * Sends msg (given an "id"; not consumed) to worker i and waits up to
+ * timeout for the answer, which goes to handler.  The request lives in
+ * pool; destroying the pool forgets it (handler not called).  NGX_OK
+ * sent; NGX_DECLINED the link is down; NGX_ERROR msg cannot be sent.
+ */
+ngx_int_t ngx_http_sfu_link_request(ngx_uint_t i, json_t *msg,
+    ngx_msec_t timeout, ngx_pool_t *pool, ngx_http_sfu_link_reply_pt handler,
+    void *data);
+
+
 #endif /* _NGX_HTTP_SFU_LINK_H_INCLUDED_ */

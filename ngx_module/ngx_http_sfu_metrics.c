@@ -65,7 +65,9 @@ static ngx_http_sfu_metric_t  ngx_http_sfu_metrics[] = {
     { ngx_string("webrtc_rooms_total"), ngx_string("gauge"),
       ngx_string("Rooms currently active.") },
     { ngx_string("webrtc_participants_total"), ngx_string("gauge"),
-      ngx_string("Participants currently joined.") }
+      ngx_string("Participants currently joined.") },
+    { ngx_string("sfu_signaling_connections"), ngx_string("gauge"),
+      ngx_string("Signaling WebSocket connections open now.") }
 };
 
 

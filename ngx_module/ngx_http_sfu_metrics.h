@@ -28,6 +28,7 @@ typedef enum {
     NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,   /* sfu_participants_left_total */
     NGX_HTTP_SFU_METRIC_ROOMS,               /* gauge webrtc_rooms_total */
     NGX_HTTP_SFU_METRIC_PARTICIPANTS,        /* gauge webrtc_participants_total */
+    NGX_HTTP_SFU_METRIC_SIGNALING_CONNECTIONS, /* gauge sfu_signaling_... */
     NGX_HTTP_SFU_METRIC_LAST
 } ngx_http_sfu_metric_e;
 

@@ -13,6 +13,7 @@
 #include "ngx_http_sfu_token.h"
 #include "ngx_http_sfu_turn.h"
 #include "ngx_http_sfu_link.h"
+#include "ngx_http_sfu_signal.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -26,6 +27,10 @@ static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_sfu_bucket(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_sfu_parse_rate(ngx_str_t *value,
+    ngx_http_sfu_rate_t *rate);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
@@ -61,6 +66,48 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       (void *) NGX_HTTP_SFU_HANDLER_METRICS },
+
+    { ngx_string("sfu_signaling"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_sfu_set_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) NGX_HTTP_SFU_HANDLER_SIGNALING },
+
+    { ngx_string("sfu_ws_max_message_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sfu_loc_conf_t, ws_max_message),
+      NULL },
+
+    { ngx_string("sfu_ws_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sfu_loc_conf_t, ws_ping_interval),
+      NULL },
+
+    { ngx_string("sfu_ws_ping_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sfu_loc_conf_t, ws_ping_timeout),
+      NULL },
+
+    { ngx_string("sfu_ws_join_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sfu_loc_conf_t, ws_join_timeout),
+      NULL },
+
+    { ngx_string("sfu_ws_message_rate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_sfu_bucket,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_sfu_loc_conf_t, ws_message_rate),
+      NULL },
 
     { ngx_string("sfu_postgres"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -223,6 +270,13 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       offsetof(ngx_http_sfu_main_conf_t, worker_ping_interval),
       NULL },
 
+    { ngx_string("sfu_worker_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, worker_timeout),
+      NULL },
+
       ngx_null_command
 };
 
@@ -297,6 +351,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
     smcf->max_body_size = NGX_CONF_UNSET_SIZE;
     smcf->workers = NGX_CONF_UNSET_PTR;
     smcf->worker_ping_interval = NGX_CONF_UNSET_MSEC;
+    smcf->worker_timeout = NGX_CONF_UNSET_MSEC;
 
     return smcf;
 }
@@ -321,6 +376,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_size_value(smcf->max_body_size, 16384);
     ngx_conf_init_ptr_value(smcf->workers, NULL);
     ngx_conf_init_msec_value(smcf->worker_ping_interval, 5000);
+    ngx_conf_init_msec_value(smcf->worker_timeout, 5000);
 
     if (smcf->turn_realm.len == 0) {
         ngx_str_set(&smcf->turn_realm, "ngx-sfu");
@@ -370,7 +426,17 @@ ngx_http_sfu_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->ws_message_rate = { { 0, 0 }, 0 };
+     */
+
     slcf->handler = NGX_CONF_UNSET_UINT;
+    slcf->ws_max_message = NGX_CONF_UNSET_SIZE;
+    slcf->ws_ping_interval = NGX_CONF_UNSET_MSEC;
+    slcf->ws_ping_timeout = NGX_CONF_UNSET_MSEC;
+    slcf->ws_join_timeout = NGX_CONF_UNSET_MSEC;
 
     return slcf;
 }
@@ -388,7 +454,44 @@ ngx_http_sfu_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->handler, prev->handler,
                               NGX_HTTP_SFU_HANDLER_NONE);
 
-    if (conf->handler != NGX_HTTP_SFU_HANDLER_API) {
+    ngx_conf_merge_size_value(conf->ws_max_message, prev->ws_max_message,
+                              256 * 1024);
+    ngx_conf_merge_msec_value(conf->ws_ping_interval, prev->ws_ping_interval,
+                              30000);
+    ngx_conf_merge_msec_value(conf->ws_ping_timeout, prev->ws_ping_timeout,
+                              10000);
+    ngx_conf_merge_msec_value(conf->ws_join_timeout, prev->ws_join_timeout,
+                              10000);
+
+    if (conf->ws_message_rate.rate.window == 0) {
+        conf->ws_message_rate = prev->ws_message_rate;
+    }
+
+    if (conf->ws_message_rate.rate.window == 0) {
+        conf->ws_message_rate.rate.count = 50;
+        conf->ws_message_rate.rate.window = 1;
+        conf->ws_message_rate.burst = 100;
+    }
+
+    if (conf->ws_max_message < 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_ws_max_message_size\" must be at least 1k");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->ws_ping_interval < 10 || conf->ws_ping_timeout < 10
+        || conf->ws_join_timeout < 10)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_ws_ping_interval\", \"sfu_ws_ping_timeout\" "
+                           "and \"sfu_ws_join_timeout\" must be at least "
+                           "10ms");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->handler != NGX_HTTP_SFU_HANDLER_API
+        && conf->handler != NGX_HTTP_SFU_HANDLER_SIGNALING)
+    {
         return NGX_CONF_OK;
     }
 
@@ -396,8 +499,14 @@ ngx_http_sfu_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (smcf->pg_conninfo.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"sfu_api\" needs \"sfu_postgres\"");
+                           "\"%s\" needs \"sfu_postgres\"",
+                           conf->handler == NGX_HTTP_SFU_HANDLER_API
+                           ? "sfu_api" : "sfu_signaling");
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->handler == NGX_HTTP_SFU_HANDLER_SIGNALING) {
+        return NGX_CONF_OK;
     }
 
     /* bodies within sfu_max_body_size stay in memory */
@@ -426,9 +535,13 @@ ngx_http_sfu_set_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     slcf->handler = (ngx_uint_t) cmd->post;
 
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
+
     if (slcf->handler == NGX_HTTP_SFU_HANDLER_API) {
-        smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sfu_module);
         smcf->api = 1;
+
+    } else if (slcf->handler == NGX_HTTP_SFU_HANDLER_SIGNALING) {
+        smcf->signaling = 1;
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -481,15 +594,13 @@ ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* "10r/s", "30r/m", "500r/h" */
+/* sfu_room_create_rate, sfu_join_rate: off | "10r/s" | "30r/m" | "500r/h" */
 
 static char *
 ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
-    u_char               *last;
-    ngx_int_t             n;
     ngx_str_t            *value;
     ngx_http_sfu_rate_t  *rate;
 
@@ -506,15 +617,88 @@ ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    last = value[1].data + value[1].len;
-
-    if (value[1].len < 4 || last[-2] != '/' || last[-3] != 'r') {
-        goto invalid;
+    if (ngx_http_sfu_parse_rate(&value[1], rate) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\": use \"off\" or a number "
+                           "of requests per s, m or h, as in \"10r/m\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
     }
 
-    n = ngx_atoi(value[1].data, value[1].len - 3);
+    return NGX_CONF_OK;
+}
+
+
+/* sfu_ws_message_rate: off | rate [burst=number] */
+
+static char *
+ngx_http_sfu_bucket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_int_t                    n;
+    ngx_str_t                   *value;
+    ngx_http_sfu_bucket_conf_t  *bucket;
+
+    bucket = (ngx_http_sfu_bucket_conf_t *) (p + cmd->offset);
+
+    if (bucket->rate.window != 0) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        bucket->rate.window = -1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sfu_parse_rate(&value[1], &bucket->rate) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\": use \"off\" or a number "
+                           "of messages per s, m or h, as in \"50r/s\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    bucket->burst = bucket->rate.count;
+
+    if (cf->args->nelts == 3) {
+        n = NGX_ERROR;
+
+        if (ngx_strncmp(value[2].data, "burst=", 6) == 0) {
+            n = ngx_atoi(value[2].data + 6, value[2].len - 6);
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"%V\": use \"burst=\" and a "
+                               "number of at least 1", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        bucket->burst = n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_sfu_parse_rate(ngx_str_t *value, ngx_http_sfu_rate_t *rate)
+{
+    u_char     *last;
+    ngx_int_t   n;
+
+    last = value->data + value->len;
+
+    if (value->len < 4 || last[-2] != '/' || last[-3] != 'r') {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi(value->data, value->len - 3);
     if (n == NGX_ERROR || n == 0) {
-        goto invalid;
+        return NGX_ERROR;
     }
 
     switch (last[-1]) {
@@ -528,20 +712,12 @@ ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         rate->window = 3600;
         break;
     default:
-        goto invalid;
+        return NGX_ERROR;
     }
 
     rate->count = n;
 
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid rate \"%V\": use \"off\" or "
-                       "a number of requests per s, m or h, as in \"10r/m\"",
-                       &value[1]);
-    return NGX_CONF_ERROR;
+    return NGX_OK;
 }
 
 
@@ -562,6 +738,9 @@ ngx_http_sfu_handler(ngx_http_request_t *r)
 
     case NGX_HTTP_SFU_HANDLER_METRICS:
         return ngx_http_sfu_metrics_handler(r);
+
+    case NGX_HTTP_SFU_HANDLER_SIGNALING:
+        return ngx_http_sfu_signal_handler(r);
 
     default:
         return NGX_HTTP_NOT_FOUND;
@@ -592,7 +771,8 @@ ngx_http_sfu_init_process(ngx_cycle_t *cycle)
     if (ngx_http_sfu_pg_init_process(cycle) != NGX_OK
         || ngx_http_sfu_redis_init_process(cycle) != NGX_OK
         || ngx_http_sfu_turn_init_process(cycle) != NGX_OK
-        || ngx_http_sfu_link_init_process(cycle) != NGX_OK)
+        || ngx_http_sfu_link_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_signal_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }

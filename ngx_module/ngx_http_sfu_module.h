@@ -11,11 +11,19 @@
  *   ngx_http_sfu_ratelimit.c fixed-window rate limits counted in Redis
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
+ *   ngx_http_sfu_live.c      kick and stats: REST calls the SFU worker answers
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
  *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
- *   ngx_http_sfu_link.c      connections to the SFU workers
+ *   ngx_http_sfu_link.c      connections to the SFU workers (lifecycle)
+ *   ngx_http_sfu_link_io.c   their framing and queues
+ *   ngx_http_sfu_link_request.c  requests to a worker that await its answer
  *   ngx_http_sfu_link_ring.c consistent hash placing rooms on SFU workers
+ *   ngx_http_sfu_sendq.c     bounded send queues (links, WebSockets)
+ *   ngx_http_sfu_ws.c        WebSocket connections on the held request
+ *   ngx_http_sfu_ws_frame.c  WebSocket frame parser and writer (pure C)
+ *   ngx_http_sfu_signal.c    the signaling relay: join, clients <-> workers
+ *   ngx_http_sfu_signal_msg.c  signaling message validation (pure C)
  */
 
 #ifndef _NGX_HTTP_SFU_MODULE_H_INCLUDED_
@@ -52,6 +60,13 @@ typedef struct {
 } ngx_http_sfu_rate_t;
 
 
+/* a token bucket: burst tokens, refilled at rate; window -1: off */
+typedef struct {
+    ngx_http_sfu_rate_t        rate;
+    ngx_uint_t                 burst;
+} ngx_http_sfu_bucket_conf_t;
+
+
 typedef struct {
     /* PostgreSQL */
     ngx_str_t                  pg_conninfo;
@@ -66,8 +81,9 @@ typedef struct {
     /* API keys (ngx_http_sfu_api_key_t) */
     ngx_array_t               *api_keys;
 
-    /* an sfu_api location exists */
+    /* an sfu_api or an sfu_signaling location exists */
     unsigned                   api:1;
+    unsigned                   signaling:1;
 
     /* join tokens */
     ngx_str_t                  jwt_secret;
@@ -96,6 +112,7 @@ typedef struct {
     /* SFU workers: unix socket paths (ngx_str_t), without "unix:" */
     ngx_array_t               *workers;
     ngx_msec_t                 worker_ping_interval;
+    ngx_msec_t                 worker_timeout;
 
     ngx_shm_zone_t            *shm_zone;
 } ngx_http_sfu_main_conf_t;
@@ -105,12 +122,20 @@ typedef enum {
     NGX_HTTP_SFU_HANDLER_NONE = 0,
     NGX_HTTP_SFU_HANDLER_API,
     NGX_HTTP_SFU_HANDLER_HEALTH,
-    NGX_HTTP_SFU_HANDLER_METRICS
+    NGX_HTTP_SFU_HANDLER_METRICS,
+    NGX_HTTP_SFU_HANDLER_SIGNALING
 } ngx_http_sfu_handler_e;
 
 
 typedef struct {
     ngx_uint_t                 handler;
+
+    /* signaling WebSockets */
+    size_t                     ws_max_message;
+    ngx_msec_t                 ws_ping_interval;
+    ngx_msec_t                 ws_ping_timeout;
+    ngx_msec_t                 ws_join_timeout;
+    ngx_http_sfu_bucket_conf_t ws_message_rate;
 } ngx_http_sfu_loc_conf_t;
 
 

@@ -238,6 +238,9 @@ ngx_http_sfu_pg_unwatch(ngx_http_sfu_pg_conn_t *pc)
         ngx_delete_posted_event(c->write);
     }
 
+    /* the socket stays libpq's: the slot must not look open at exit */
+    c->fd = (ngx_socket_t) -1;
+
     ngx_free_connection(c);
 }
 

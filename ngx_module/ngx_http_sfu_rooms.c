@@ -8,6 +8,7 @@
 #include "ngx_http_sfu_api.h"
 #include "ngx_http_sfu_password.h"
 #include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_signal.h"
 
 
 #define NGX_HTTP_SFU_LIVE                                                    \
@@ -71,7 +72,11 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_update = {
 };
 
 
-/* the last column is the status before: was this call the one to end it */
+/*
+ * After the room's columns: the status before (was this call the one to
+ * end it), the participants it sent away, and how many of those were
+ * connected.
+ */
 
 static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_end = {
     NGX_HTTP_SFU_STMT_ROOM_END, "sfu_room_end",
@@ -81,10 +86,13 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_end = {
     "   updated_at = CASE WHEN r.status = 'open' THEN now()"
     "                ELSE r.updated_at END"
     "   WHERE r.id = $1 RETURNING " NGX_HTTP_SFU_ROOM_COLUMNS "),"
-    " gone AS (UPDATE sfu_participants SET state = 'left', left_at = now(),"
-    "   left_reason = 'room-ended' WHERE room_id = $1 AND left_at IS NULL"
-    "   RETURNING 1)"
-    " SELECT ended.*, before.status, (SELECT count(*) FROM gone)"
+    " gone AS (UPDATE sfu_participants p SET state = 'left',"
+    "   left_at = now(), left_reason = 'room-ended'"
+    "   FROM (SELECT id, state FROM sfu_participants"
+    "         WHERE room_id = $1 AND left_at IS NULL FOR UPDATE) old"
+    "   WHERE p.id = old.id RETURNING old.state)"
+    " SELECT ended.*, before.status, (SELECT count(*) FROM gone),"
+    "  (SELECT count(*) FROM gone WHERE state = 'connected')"
     " FROM ended, before"
 };
 
@@ -421,15 +429,7 @@ ngx_http_sfu_rooms_found(void *data, ngx_http_sfu_pg_status_e status,
 
     json_t  *room;
 
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
-
-    if (PQntuples(res) == 0) {
-        ngx_http_sfu_finalize(r,
-            ngx_http_sfu_send_error(r, NGX_HTTP_NOT_FOUND, "room-not-found",
-                                    "no such room"));
+    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
         return;
     }
 
@@ -564,19 +564,28 @@ static void
 ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
     PGresult *res)
 {
-    int  cols;
+    ngx_http_request_t *r = data;
+
+    int                      cols;
+    ngx_http_sfu_api_req_t  *req;
 
     if (status == NGX_HTTP_SFU_PG_OK && PQntuples(res) == 1) {
         cols = PQnfields(res);
 
         /* only the call that ended the room counts it */
 
-        if (ngx_strcmp(PQgetvalue(res, 0, cols - 2), "open") == 0) {
+        if (ngx_strcmp(PQgetvalue(res, 0, cols - 3), "open") == 0) {
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ENDED, 1);
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, -1);
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,
-                ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 1),
-                         PQgetlength(res, 0, cols - 1)));
+                ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 2),
+                         PQgetlength(res, 0, cols - 2)));
+            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS,
+                -ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 1),
+                          PQgetlength(res, 0, cols - 1)));
+
+            req = ngx_http_sfu_api_req(r);
+            ngx_http_sfu_signal_close_room(&req->room);
         }
     }
 

@@ -170,4 +170,42 @@ const char  *ngx_http_sfu_schema_sql =
 
     "  INSERT INTO sfu_schema (version) VALUES (2);"
     " END IF;"
+    "END $migration$;"
+
+    /*
+     * 3: a signaling connection claims its participant: the place turns
+     * from held to "connected" once, for one connection.  A hold that has
+     * run out counts the room again, under the same lock as sfu_join().
+     */
+
+    "DO $migration$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM sfu_schema WHERE version = 3) THEN"
+
+    "  CREATE FUNCTION sfu_connect(p_room text, p_id text, p_hold interval)"
+    "    RETURNS text LANGUAGE plpgsql AS $connect$"
+    "  DECLARE"
+    "    room sfu_rooms%ROWTYPE;"
+    "    part sfu_participants%ROWTYPE;"
+    "    n bigint;"
+    "  BEGIN"
+    "    SELECT * INTO room FROM sfu_rooms r WHERE r.id = p_room FOR UPDATE;"
+    "    IF NOT FOUND THEN RETURN 'unknown'; END IF;"
+    "    SELECT * INTO part FROM sfu_participants p"
+    "      WHERE p.id = p_id AND p.room_id = p_room FOR UPDATE;"
+    "    IF NOT FOUND THEN RETURN 'unknown'; END IF;"
+    "    IF room.status <> 'open' THEN RETURN 'room-ended'; END IF;"
+    "    IF part.left_at IS NOT NULL THEN RETURN 'left'; END IF;"
+    "    IF part.state = 'connected' THEN RETURN 'connected'; END IF;"
+    "    IF part.joined_at <= now() - p_hold THEN"
+    "      SELECT count(*) INTO n FROM sfu_participants p"
+    "        WHERE p.room_id = p_room AND p.left_at IS NULL AND p.id <> p_id"
+    "          AND (p.state = 'connected' OR p.joined_at > now() - p_hold);"
+    "      IF n >= room.max_participants THEN RETURN 'room-full'; END IF;"
+    "    END IF;"
+    "    UPDATE sfu_participants SET state = 'connected' WHERE id = p_id;"
+    "    RETURN 'ok';"
+    "  END $connect$;"
+
+    "  INSERT INTO sfu_schema (version) VALUES (3);"
+    " END IF;"
     "END $migration$;";

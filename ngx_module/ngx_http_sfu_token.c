@@ -21,9 +21,10 @@ ngx_http_sfu_token_check_conf(ngx_conf_t *cf, ngx_http_sfu_main_conf_t *smcf)
     ngx_pool_cleanup_t  *cln;
 
     if (smcf->jwt_secret.len == 0) {
-        if (smcf->api) {
+        if (smcf->api || smcf->signaling) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"sfu_api\" needs \"sfu_token_secret\"");
+                               "\"%s\" needs \"sfu_token_secret\"",
+                               smcf->api ? "sfu_api" : "sfu_signaling");
             return NGX_CONF_ERROR;
         }
 

@@ -28,7 +28,7 @@ typedef struct {
 
 /*
  * Refuses a "sfu_token_secret" shorter than 32 bytes, and a missing one
- * when an sfu_api location exists (smcf->api); makes smcf->token_key.
+ * when an sfu_api or sfu_signaling location exists; makes smcf->token_key.
  * Call from init_main_conf.
  */
 char *ngx_http_sfu_token_check_conf(ngx_conf_t *cf,

@@ -15,31 +15,32 @@
 
 const ngx_http_sfu_field_t  ngx_http_sfu_room_create_fields[] = {
     { "name", JSON_STRING,
-      NGX_HTTP_SFU_FIELD_REQUIRED|NGX_HTTP_SFU_FIELD_TEXT, 1, 200 },
-    { "max_participants", JSON_INTEGER, NGX_HTTP_SFU_FIELD_REQUIRED, 1, 1000 },
-    { "password", JSON_STRING, NGX_HTTP_SFU_FIELD_NULLABLE, 4, 128 },
-    { "waiting_room", JSON_TRUE, 0, 0, 0 },
-    { "recording_enabled", JSON_TRUE, 0, 0, 0 },
-    { NULL, 0, 0, 0, 0 }
+      NGX_HTTP_SFU_FIELD_REQUIRED|NGX_HTTP_SFU_FIELD_TEXT, 1, 200, NULL },
+    { "max_participants", JSON_INTEGER, NGX_HTTP_SFU_FIELD_REQUIRED, 1, 1000,
+      NULL },
+    { "password", JSON_STRING, NGX_HTTP_SFU_FIELD_NULLABLE, 4, 128, NULL },
+    { "waiting_room", JSON_TRUE, 0, 0, 0, NULL },
+    { "recording_enabled", JSON_TRUE, 0, 0, 0, NULL },
+    { NULL, 0, 0, 0, 0, NULL }
 };
 
 
 const ngx_http_sfu_field_t  ngx_http_sfu_room_update_fields[] = {
-    { "name", JSON_STRING, NGX_HTTP_SFU_FIELD_TEXT, 1, 200 },
-    { "max_participants", JSON_INTEGER, 0, 1, 1000 },
-    { "password", JSON_STRING, NGX_HTTP_SFU_FIELD_NULLABLE, 4, 128 },
-    { "waiting_room", JSON_TRUE, 0, 0, 0 },
-    { "recording_enabled", JSON_TRUE, 0, 0, 0 },
-    { NULL, 0, 0, 0, 0 }
+    { "name", JSON_STRING, NGX_HTTP_SFU_FIELD_TEXT, 1, 200, NULL },
+    { "max_participants", JSON_INTEGER, 0, 1, 1000, NULL },
+    { "password", JSON_STRING, NGX_HTTP_SFU_FIELD_NULLABLE, 4, 128, NULL },
+    { "waiting_room", JSON_TRUE, 0, 0, 0, NULL },
+    { "recording_enabled", JSON_TRUE, 0, 0, 0, NULL },
+    { NULL, 0, 0, 0, 0, NULL }
 };
 
 
 const ngx_http_sfu_field_t  ngx_http_sfu_join_fields[] = {
     { "name", JSON_STRING,
-      NGX_HTTP_SFU_FIELD_REQUIRED|NGX_HTTP_SFU_FIELD_TEXT, 1, 100 },
-    { "password", JSON_STRING, 0, 0, 128 },
-    { "role", JSON_STRING, 0, 4, 11 },
-    { NULL, 0, 0, 0, 0 }
+      NGX_HTTP_SFU_FIELD_REQUIRED|NGX_HTTP_SFU_FIELD_TEXT, 1, 100, NULL },
+    { "password", JSON_STRING, 0, 0, 128, NULL },
+    { "role", JSON_STRING, 0, 4, 11, NULL },
+    { NULL, 0, 0, 0, 0, NULL }
 };
 
 
@@ -100,12 +101,23 @@ json_t *
 ngx_http_sfu_json_parse(const char *data, size_t len,
     ngx_http_sfu_invalid_t *invalid)
 {
-    json_t        *json;
-    json_error_t   error;
+    size_t          i;
+    json_t         *json;
+    unsigned char   c;
+    json_error_t    error;
 
     json = json_loadb(data, len, JSON_REJECT_DUPLICATES, &error);
 
     if (json == NULL) {
+        /* jansson quotes the input, which may be anything */
+        for (i = 0; error.text[i]; i++) {
+            c = (unsigned char) error.text[i];
+
+            if (c < 0x20 || c >= 0x7f) {
+                error.text[i] = '?';
+            }
+        }
+
         invalid->code = "invalid-json";
         snprintf(invalid->message, sizeof(invalid->message),
                  "malformed JSON at line %d, column %d: %.120s",
@@ -153,6 +165,31 @@ ngx_http_sfu_utf8_length(const char *s, size_t size)
 }
 
 
+int
+ngx_http_sfu_utf8_prefix(const char *s, int max)
+{
+    int  n;
+
+    for (n = 0; n <= max && s[n] != '\0'; n++) {
+        /* void */
+    }
+
+    if (n <= max) {
+        return n;
+    }
+
+    /* back to the first byte of the character the limit cuts */
+
+    n = max;
+
+    while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80) {
+        n--;
+    }
+
+    return n;
+}
+
+
 static int
 ngx_http_sfu_has_control(const char *s, size_t size)
 {
@@ -174,6 +211,41 @@ ngx_http_sfu_has_control(const char *s, size_t size)
         {
             return 1;
         }
+    }
+
+    return 0;
+}
+
+
+/* the message names the values: "\"pc\" must be \"publish\" or ..." */
+
+static int
+ngx_http_sfu_field_one_of(const char *s, const ngx_http_sfu_field_t *f,
+    ngx_http_sfu_invalid_t *invalid)
+{
+    int                 n;
+    size_t              size;
+    const char         *sep;
+    const char *const  *v;
+
+    for (v = f->values; *v; v++) {
+        if (strcmp(s, *v) == 0) {
+            return 1;
+        }
+    }
+
+    invalid->code = "invalid-field";
+    size = sizeof(invalid->message);
+
+    n = snprintf(invalid->message, size, "\"%s\" must be", f->name);
+
+    for (v = f->values; *v; v++) {
+        if (n < 0 || (size_t) n >= size) {
+            break;
+        }
+
+        sep = (v == f->values) ? " " : (v[1] ? ", " : " or ");
+        n += snprintf(invalid->message + n, size - n, "%s\"%s\"", sep, *v);
     }
 
     return 0;
@@ -217,6 +289,11 @@ ngx_http_sfu_field_check(json_t *value, const ngx_http_sfu_field_t *f,
             snprintf(invalid->message, sizeof(invalid->message),
                      "\"%s\" must not contain control characters", f->name);
             return 0;
+        }
+
+        if (f->values) {
+            return ngx_http_sfu_field_one_of(json_string_value(value), f,
+                                             invalid);
         }
 
         return 1;
@@ -275,7 +352,8 @@ ngx_http_sfu_json_validate(json_t *obj, const ngx_http_sfu_field_t *fields,
         if (f->name == NULL) {
             invalid->code = "unknown-field";
             snprintf(invalid->message, sizeof(invalid->message),
-                     "unknown field \"%.64s\"", key);
+                     "unknown field \"%.*s\"",
+                     ngx_http_sfu_utf8_prefix(key, 64), key);
             return 0;
         }
 

@@ -25,6 +25,7 @@ typedef struct {
     unsigned                   flags;
     long long                  min;      /* string: length in characters, */
     long long                  max;      /* integer: value */
+    const char *const         *values;   /* string: one of these, or NULL */
 } ngx_http_sfu_field_t;
 
 
@@ -39,6 +40,10 @@ extern const ngx_http_sfu_field_t  ngx_http_sfu_room_create_fields[];
 extern const ngx_http_sfu_field_t  ngx_http_sfu_room_update_fields[];
 extern const ngx_http_sfu_field_t  ngx_http_sfu_join_fields[];
 
+
+/* the length of s's longest prefix of at most max bytes that ends on a
+ * character boundary (s is UTF-8, as jansson's strings are) */
+int ngx_http_sfu_utf8_prefix(const char *s, int max);
 
 json_t *ngx_http_sfu_json_parse(const char *data, size_t len,
     ngx_http_sfu_invalid_t *invalid);

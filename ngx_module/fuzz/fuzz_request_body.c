@@ -3,53 +3,14 @@
  * libFuzzer target: the REST API's request-body validation, the same code
  * the module runs.  Beyond "no crash, no leak" it checks the promise the
  * handlers rely on: a body that validates has every required field, and
- * every field it has is of the declared type and within its bounds.
+ * every field it has is of the declared type and within its bounds; an
+ * error's text is UTF-8.
  */
 
 #include <assert.h>
 #include <stdint.h>
-#include <string.h>
 
-#include "ngx_http_sfu_validate.h"
-
-
-static void
-check_valid(json_t *obj, const ngx_http_sfu_field_t *fields)
-{
-    json_t                      *v;
-    const ngx_http_sfu_field_t  *f;
-
-    for (f = fields; f->name; f++) {
-        v = json_object_get(obj, f->name);
-
-        if (v == NULL) {
-            assert(!(f->flags & NGX_HTTP_SFU_FIELD_REQUIRED));
-            continue;
-        }
-
-        if (json_is_null(v)) {
-            assert(f->flags & NGX_HTTP_SFU_FIELD_NULLABLE);
-            continue;
-        }
-
-        switch (f->type) {
-        case JSON_STRING:
-            assert(json_is_string(v));
-            assert(json_string_length(v) >= (size_t) f->min);
-            assert(strlen(json_string_value(v)) == json_string_length(v));
-            break;
-        case JSON_INTEGER:
-            assert(json_is_integer(v));
-            assert(json_integer_value(v) >= f->min
-                   && json_integer_value(v) <= f->max);
-            break;
-        default:
-            assert(json_is_boolean(v));
-        }
-    }
-
-    assert(json_object_size(obj) <= 5);
-}
+#include "fuzz_fields.h"
 
 
 int
@@ -68,6 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (obj == NULL) {
         assert(invalid.code != NULL && invalid.message[0] != '\0');
+        check_utf8(invalid.message);
         return 0;
     }
 
@@ -81,6 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         } else {
             assert(invalid.code != NULL);
+            check_utf8(invalid.message);
         }
     }
 
