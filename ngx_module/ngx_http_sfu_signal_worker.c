@@ -196,6 +196,7 @@ ngx_http_sfu_signal_deliver(ngx_uint_t link, json_t *msg)
 {
     json_t                 *inner, *ice;
     ngx_int_t               rc;
+    ngx_str_t               text;
     const char             *type;
     ngx_http_sfu_signal_t  *s;
 
@@ -214,8 +215,11 @@ ngx_http_sfu_signal_deliver(ngx_uint_t link, json_t *msg)
     }
 
     if (ngx_strcmp(type, "joined") == 0) {
-        ice = ngx_http_sfu_turn_ice_servers(ngx_http_sfu_ws_request(s->ws),
-                                            &s->claims.participant, &rc);
+        rc = ngx_http_sfu_turn_ice_servers(ngx_http_sfu_ws_request(s->ws),
+                                           &s->claims.participant, &text);
+
+        ice = (rc == NGX_OK) ? json_loadb((char *) text.data, text.len, 0, NULL)
+                             : NULL;
 
         if (ice == NULL) {
             /* no TURN secret (logged); STUN-less, relay-less, still a call */
