@@ -8,8 +8,9 @@ packages=(
     build-essential pkg-config clang llvm libclang-rt-14-dev
     nginx nginx-dev
     libpq-dev libhiredis-dev libjansson-dev libjwt-dev libssl-dev
-    libnice-dev libglib2.0-dev libsrtp2-dev
-    # coturn from source (turn/): fetched with apt-get source, built here
+    libnice-dev libglib2.0-dev
+    # coturn (turn/) and libsrtp2 (sfu/libsrtp2/) from Debian's source:
+    # fetched with apt-get source, patched and built here (libsrtp2 on libssl-dev)
     dpkg-dev libevent-dev libsqlite3-dev
     # services for make run and the tests
     postgresql-15 postgresql-client-15 redis-server coturn openssl
@@ -27,9 +28,10 @@ packages=(
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
-# turn/ fetches coturn's source through apt-get source, which needs a deb-src
-# entry for bookworm main. Add one on the mirror the machine already uses for
-# bookworm (deb822 debian.sources or one-line sources.list), once.
+# turn/ and sfu/libsrtp2/ fetch their sources through apt-get source
+# (.ci/fetch-debian-source.sh), which needs a deb-src entry for bookworm main.
+# Add one on the mirror the machine already uses for bookworm (deb822
+# debian.sources or one-line sources.list), once.
 src_list=/etc/apt/sources.list.d/ngx-sfu-src.list
 need_update=
 if [ ! -e "$src_list" ] && ! apt-get indextargets --format '$(CREATED_BY) $(RELEASE) $(COMPONENT)' 2>/dev/null \
@@ -47,7 +49,7 @@ if [ ! -e "$src_list" ] && ! apt-get indextargets --format '$(CREATED_BY) $(RELE
             sub(/^deb[ \t]+/, ""); sub(/[ \t]+bookworm .*/, ""); print; exit }' \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
     if [ -z "$entry" ]; then
-        echo "deps: no apt source for bookworm found; cannot add deb-src for coturn" >&2
+        echo "deps: no apt source for bookworm found; cannot add deb-src for the sources built here" >&2
         exit 1
     fi
     echo "deb-src $entry bookworm main" | $SUDO tee "$src_list" >/dev/null
