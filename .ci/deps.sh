@@ -10,8 +10,9 @@ build_packages=(
     build-essential pkg-config
     nginx nginx-dev
     libpq-dev libhiredis-dev libjansson-dev libssl-dev
-    libnice-dev libglib2.0-dev libsrtp2-dev
-    # coturn from source (turn/): fetched with apt-get source, built here
+    libnice-dev libglib2.0-dev
+    # coturn (turn/) and libsrtp2 (sfu/libsrtp2/) from Debian's source:
+    # fetched with apt-get source, patched and built here (libsrtp2 on libssl-dev)
     dpkg-dev libevent-dev libsqlite3-dev
 )
 other_packages=(
@@ -40,9 +41,10 @@ esac
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
-# turn/ fetches coturn's source through apt-get source, which needs a deb-src
-# entry for bookworm main. Add one on the mirror the machine already uses for
-# bookworm (deb822 debian.sources or one-line sources.list), once.
+# turn/ and sfu/libsrtp2/ fetch their sources through apt-get source
+# (.ci/fetch-debian-source.sh), which needs a deb-src entry for bookworm main.
+# Add one on the mirror the machine already uses for bookworm (deb822
+# debian.sources or one-line sources.list), once.
 src_list=/etc/apt/sources.list.d/ngx-sfu-src.list
 need_update=
 if [ ! -e "$src_list" ] && ! apt-get indextargets --format '$(CREATED_BY) $(RELEASE) $(COMPONENT)' 2>/dev/null \
@@ -60,7 +62,7 @@ if [ ! -e "$src_list" ] && ! apt-get indextargets --format '$(CREATED_BY) $(RELE
             sub(/^deb[ \t]+/, ""); sub(/[ \t]+bookworm .*/, ""); print; exit }' \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
     if [ -z "$entry" ]; then
-        echo "deps: no apt source for bookworm found; cannot add deb-src for coturn" >&2
+        echo "deps: no apt source for bookworm found; cannot add deb-src for the sources built here" >&2
         exit 1
     fi
     echo "deb-src $entry bookworm main" | $SUDO tee "$src_list" >/dev/null
