@@ -407,6 +407,18 @@ class Media:
 
 # --- one join: REST, then the WebSocket, until it ends
 
+async def first_of(*aws, timeout=None):
+    """Waits for the first of aws to finish, cancels the others."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED,
+                           timeout=None if timeout is None
+                           else max(timeout, 0))
+    finally:
+        for t in tasks:
+            t.cancel()
+
+
 class Control:
     """Process-wide requests: leave (stdin command, end of stdin, timers)."""
 
@@ -455,6 +467,8 @@ def rest_join(args):
             return e.code, json.loads(text)
         except ValueError:
             return e.code, text
+    except (OSError, ValueError) as e:      # refused, reset, timed out
+        return 0, repr(e)
 
 
 class Session:
@@ -524,6 +538,8 @@ class Session:
             self.participant_id = msg.get("participant_id",
                                           self.participant_id)
             self.join_ms = self._ms()
+            # the pcs exist before the next message (maybe an offer) is read
+            await self.media.start(msg.get("ice_servers", self.ice_servers))
             self.joined.set_result(msg)
         elif kind == "answer":
             await self.media.on_answer(msg["sdp"])
@@ -555,6 +571,7 @@ class Session:
             self.end_detail = {"status": status}
             return self.end
         self.participant_id = body.get("participant_id")
+        self.ice_servers = body.get("ice_servers", [])
         emit("rest-joined", session=self.number,
              participant_id=self.participant_id, ms=rest_ms,
              signaling_url=body.get("signaling_url"))
@@ -568,10 +585,8 @@ class Session:
             tasks.append(asyncio.ensure_future(self._writer()))
             tasks.append(asyncio.ensure_future(self._reader()))
             self.send({"type": "join", "token": body["token"]})
-            done, _ = await asyncio.wait(
-                [self.joined, asyncio.ensure_future(self.ended.wait())],
-                timeout=max(deadline - time.monotonic(), 0),
-                return_when=asyncio.FIRST_COMPLETED)
+            await first_of(asyncio.shield(self.joined), self.ended.wait(),
+                           timeout=deadline - time.monotonic())
             if not self.joined.done():
                 if self.end is None:
                     self._finish("join-timeout")
@@ -580,8 +595,6 @@ class Session:
             emit("joined", session=self.number,
                  participant_id=self.participant_id, ms=self.join_ms,
                  participants=joined.get("participants"))
-            await self.media.start(joined.get("ice_servers",
-                                              body.get("ice_servers", [])))
             if not self.args.no_publish:
                 await self.media.publish()
             await self._stay(deadline)
@@ -649,8 +662,9 @@ class Session:
 
 async def _run(args, make_media):
     control = Control()
-    if args.control:
-        asyncio.ensure_future(control.read_stdin())
+    # (the loop holds tasks weakly: a task nobody refers to is collected)
+    stdin_task = asyncio.ensure_future(control.read_stdin()) \
+        if args.control else None
     deadline = T0 + args.duration
     sessions = []
     backoff = 0.5
@@ -668,7 +682,7 @@ async def _run(args, make_media):
         if session.join_ms is not None:
             backoff = 0.5
         emit("rejoining", after_s=backoff)
-        await asyncio.sleep(backoff)
+        await first_of(asyncio.sleep(backoff), control.leave.wait())
         backoff = min(backoff * 2, 2)
     last = sessions[-1]
     if args.expect_peers > 0:
@@ -682,6 +696,8 @@ async def _run(args, make_media):
             EXIT_JOIN_FAILED if last["end"] in ("join-failed",
                                                 "join-refused")
             else EXIT_ENDED)
+    if stdin_task is not None:
+        stdin_task.cancel()
     emit("summary", name=args.name, tag=args.tag, tone_hz=args.tone_hz,
          exit=code, participant_id=last["participant_id"],
          end=last["end"], sessions=sessions)
