@@ -180,7 +180,7 @@ class GstMedia(sfu_peer.Media):
     def _sdp_sent(self, kind, name, sdp):
         self.send_sdp(kind, name, sdp)
         early, self.early_candidates[name] = self.early_candidates[name], None
-        for mline_index, candidate in early:
+        for mline_index, candidate in early or ():      # None: renegotiation
             self._local_candidate(name, mline_index, candidate)
 
     # --- publishing
@@ -265,7 +265,13 @@ class GstMedia(sfu_peer.Media):
         """A new RTP stream on the subscribe pc: decode it, count frames."""
         if pad.get_direction() != Gst.PadDirection.SRC:
             return
-        mid = pad.get_property("transceiver").get_property("mid")
+        # webrtcbin 1.22 may hang a stream that a renegotiation added on
+        # an older transceiver: the offer's a=ssrc lines say where it
+        # belongs, the pad's transceiver is the fallback
+        ssrc = pad.get_current_caps().get_structure(0).get_value("ssrc")
+        remote = w.get_property("remote-description").sdp.as_text()
+        mid = sfu_peer.sdp_ssrc_mid(remote, ssrc) \
+            or pad.get_property("transceiver").get_property("mid")
         decode = Gst.ElementFactory.make("decodebin")
         decode.connect("pad-added", self._on_decoded, mid)
         self.pipeline.add(decode)

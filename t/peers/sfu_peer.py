@@ -236,6 +236,16 @@ def sdp_mids(sdp):
     return out
 
 
+def sdp_ssrc_mid(sdp, ssrc):
+    """The mid of the m-line whose a=ssrc lines name ssrc, or None."""
+    for sec in sdp_sections(sdp):
+        mid = next((line[6:].strip() for line in sec
+                    if line.startswith("a=mid:")), None)
+        if any(line.startswith(f"a=ssrc:{ssrc} ") for line in sec):
+            return mid
+    return None
+
+
 def sdp_bundle_first(sdp):
     """The first mid of the BUNDLE group, or None."""
     for line in sdp.splitlines():
@@ -520,7 +530,14 @@ class Session:
         try:
             async for text in self.ws:
                 msg = json.loads(text)
-                await self._on_message(msg)
+                try:
+                    await self._on_message(msg)
+                except Exception as e:
+                    # the stack refused what the server sent: say so, and
+                    # go on (the test sees the event and the missing media)
+                    import traceback
+                    emit("message-failed", type=msg.get("type"),
+                         error=repr(e), traceback=traceback.format_exc())
         except websockets.ConnectionClosed:
             pass
         code, reason = self.ws.close_code, self.ws.close_reason
