@@ -4,6 +4,7 @@
 #   make run        the whole stack for a person, https://localhost:8443
 #   make test       every test suite; ends with prove's summary line
 #   make bench-api  REST API throughput with wrk (prints figures)
+#   make bench-call join-to-first-frame time and worker CPU/RSS in a call
 
 SHELL      := /bin/bash
 BUILD      := $(CURDIR)/build
@@ -24,7 +25,7 @@ FUZZ_TIME    ?= 300
 MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt \
                 $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg
 
-.PHONY: all module sfu turn deps test run bench-api fuzz fuzz-smoke clean
+.PHONY: all module sfu turn deps test run bench-api bench-call fuzz fuzz-smoke clean
 
 all: module sfu
 
@@ -99,6 +100,9 @@ run: all turn
 
 bench-api: all
 	t/bin/bench-api
+
+bench-call: all
+	t/bin/bench-call
 
 fuzz:
 	$(MAKE) fuzz-smoke FUZZ_SMOKE=-max_total_time=$(FUZZ_TIME)

@@ -30,6 +30,11 @@ other_packages=(
     # browser tests (t/lib/SFUTest/Chromium.pm): headless Chromium over CDP,
     # and a font so that screenshots show text
     chromium fonts-dejavu-core
+    # WebRTC test peers (t/peers): aiortc, and GStreamer webrtcbin from Python
+    python3-aiortc python3-websockets python3-numpy
+    python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+    gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1 gstreamer1.0-nice
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 
 case ${1:-all} in

@@ -1,0 +1,46 @@
+# The SFU worker dies in the middle of a call: the clients are told (their
+# signaling session ends), and when the worker is back they rejoin (the
+# peers' --rejoin, as the SDK does) and decode each other's media again.
+
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use SFUTest::Stack;
+
+SFUTest::Stack::skip_unless_ready();
+
+my $s = SFUTest::Stack->start(workers => 1);
+my $room = $s->create_room(name => 'restart');
+my @p = $s->call($room, [aiortc => 'alice', '--rejoin'], [gst => 'gina', '--rejoin']);
+ok($s->media_ok(10, @p), 'a call is up') or BAIL_OUT('no call to break');
+my %before = map { ($_->name => $_->participant_id) } @p;
+
+$s->kill_worker(0);
+
+for my $p (@p) {
+    my $end = $p->wait_for(sub { $_[0]{event} eq 'session-ended'
+                                 && $_[0]{session} == 1 }, 30);
+    ok($end, $p->name . ' is told: its session ends') or diag $p->describe;
+    isnt($end && $end->{reason}, 'left', '... by the server')
+        or diag explain $end;
+}
+
+$s->start_worker(0);
+
+for my $p (@p) {
+    my $joined = $p->wait_for(sub { $_[0]{event} eq 'joined'
+                                    && $_[0]{session} > 1 }, 60);
+    ok($joined, $p->name . ' rejoins the restarted worker') or diag $p->describe;
+    isnt($p->participant_id, $before{ $p->name }, '... as a new participant');
+}
+ok($s->media_ok(10, @p), 'after the rejoin both decode each other again');
+
+$s->leave_all;
+for my $p (@p) {
+    is($p->summary->{exit}, 0, $p->name . ' exits 0 (condition met after the rejoin)')
+        or diag $p->describe;
+}
+
+done_testing();

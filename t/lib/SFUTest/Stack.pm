@@ -1,0 +1,450 @@
+package SFUTest::Stack;
+
+# The whole stack for end-to-end call tests: nginx with the module (2
+# worker processes; REST API at /api/, signaling at /ws, /health), N SFU
+# workers, optionally the patched coturn, on PostgreSQL and Redis
+# (SFUTest::Services), all on 127.0.0.1 and free ports; WebRTC peers
+# (t/peers, SFUTest::Peer) as child processes.  Everything it started is
+# stopped when the object goes away or the test exits, failed or not.
+#
+#   use SFUTest::Stack;
+#   SFUTest::Stack::skip_unless_ready();     # skip_all until the SFU pieces exist
+#   my $s = SFUTest::Stack->start(workers => 1, turn => 0);
+#   my $room = $s->create_room(name => 'standup');      # id; dies on failure
+#   my $r = $s->api(GET => "/api/v1/rooms/$room/participants");  # SFUTest::HTTP reply
+#   my $a = $s->peer(aiortc => $room, 'alice', '--expect-peers', 1);
+#   my $g = $s->peer(gst => $room, 'gina', '--expect-peers', 1);   # SFUTest::Peer
+#   my @p = $s->call($room, [aiortc => 'alice'], [gst => 'gina']);  # a full mesh
+#   my @q = $s->join_peers($room, {expect => 2}, [gst => 'gus']);   # no waiting
+#   $s->wait_met(90, @p, @q);                # each met its --expect-peers
+#   $s->media_ok(10, @p);                    # Test::More: each decodes each other
+#   $s->media_from($receiver, $sender, 10)   # {video, audio, tone_hz} decoded
+#   $s->leave_all;                           # every peer leaves, exits
+#   $s->kill_worker(0);  $s->start_worker(0);  $s->worker_pid(0)
+#   $s->url, $s->api_key, $s->dir, $s->error_log, $s->worker_log(0)
+#   $s->describe                             # logs' tails, for diag
+#   $s->stop;
+#
+# Environment: SFU_E2E_REQUIRED=1 turns the "pieces missing" skip into a
+# failure; SFU_E2E_KEEP=1 keeps the work folder (logs) after the test.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+use POSIX qw(WNOHANG);
+use Test::More ();
+use Time::HiRes qw(sleep time);
+
+use SFUTest::HTTP;
+use SFUTest::NginxProc;
+use SFUTest::Peer;
+use SFUTest::Services -noauto;
+
+our $Repo = abs_path(dirname(abs_path(__FILE__)) . '/../../..');
+our $Worker = "$Repo/build/sfu/sfu-worker";
+our $Module = $ENV{TEST_NGINX_LOAD_MODULES} || "$Repo/build/ngx_http_sfu_module.so";
+our $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+
+# --- the worker's media options, in one place
+#
+# What `sfu-worker --help` must list before the call tests can run, and
+# the arguments each worker gets: gather on loopback only, in a port range
+# of its own.
+our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports');
+our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
+
+sub worker_media_args {
+    my ($min, $max) = @_;
+    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max");
+}
+
+# nginx's side: where signaling is served (what the join's signaling_url
+# points at, sfu_signaling_path).
+our $SIGNALING = 'location = /ws { sfu_signaling; }';
+
+# --- the participants the tests can use
+#
+# Each is a program with the command line and output of t/peers/README.md.
+# Chromium: the SDK work adds t/peers/chromium_peer (any executable that
+# keeps that contract, e.g. a node script driving headless Chromium with
+# fake devices); once it exists, peer_available('chromium') is true and
+# the mixed call (t/301) takes it in.
+
+our %PEERS = (
+    aiortc   => ['/usr/bin/python3', "$Repo/t/peers/aiortc_peer.py"],
+    gst      => ['/usr/bin/python3', "$Repo/t/peers/gst_peer.py"],
+    chromium => ["$Repo/t/peers/chromium_peer"],
+);
+
+sub peer_available {
+    my ($kind) = @_;
+    my $cmd = $PEERS{$kind} or return 0;
+    return -x $cmd->[-1] || ($cmd->[0] =~ /python/ && -f $cmd->[-1]);
+}
+
+# --- are the SFU pieces there?
+
+# undef when the stack can hold a call; else why not.  Dies when something
+# that exists is broken (a worker that does not run, a module nginx cannot
+# load): that must fail, not skip.
+sub missing {
+    -f $Module or return "$Module is not built (make)";
+    -x $Worker or return "$Worker is not built (make)";
+    my $help = `$Worker --help 2>&1`;
+    $? == 0 or die "SFUTest::Stack: $Worker --help failed ($?):\n$help";
+    my @absent = grep { $help !~ /\Q$_\E\b/ } @WORKER_MEDIA_FLAGS;
+    return "sfu-worker --help does not list @absent (ICE/DTLS/SRTP work "
+        . "not merged; flags in SFUTest::Stack::worker_media_args)" if @absent;
+    my ($rc, $out) = nginx_test($SIGNALING);
+    return 'the module does not know "sfu_signaling" (WebSocket signaling '
+        . 'not merged)' if $rc && $out =~ /unknown directive "sfu_signaling"/;
+    die "SFUTest::Stack: nginx -t with the module failed:\n$out" if $rc;
+    return undef;
+}
+
+sub skip_unless_ready {
+    my $why = missing() // return;
+    Test::More::BAIL_OUT("SFU_E2E_REQUIRED is set but $why")
+        if $ENV{SFU_E2E_REQUIRED};
+    Test::More::plan(skip_all => $why);
+}
+
+# nginx -t on a server with this config: (exit status, output)
+sub nginx_test {
+    my ($config) = @_;
+    my $root = tempdir('sfu-conftest-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    SFUTest::NginxProc::setup_servroot($root);
+    SFUTest::NginxProc::write_file("$root/conf/nginx.conf",
+        SFUTest::NginxProc::render_conf(root => $root, port => 0,
+            load_modules => [$Module], config => $config));
+    my $out = `$Nginx -t -p $root/ -c $root/conf/nginx.conf -e $root/logs/error.log 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# --- the stack
+
+my @Live;        # stacks not stopped yet, for END
+
+sub start {
+    my ($class, %o) = @_;
+    SFUTest::Services::ensure();
+    my $self = bless {
+        workers => [], peers => [], names => {},
+        nginx_workers => $o{nginx_workers} // 2,
+        api_key => 'e2e' . join('', map { sprintf '%02x', rand 256 } 1 .. 12),
+        token_secret => join('', map { sprintf '%02x', rand 256 } 1 .. 20),
+        turn_secret => join('', map { sprintf '%02x', rand 256 } 1 .. 12),
+        dir => tempdir('sfu-e2e-XXXXXX', TMPDIR => 1,
+                       CLEANUP => !$ENV{SFU_E2E_KEEP}),
+    }, $class;
+    push @Live, $self;
+    Test::More::note("SFUTest::Stack: work folder $self->{dir}")
+        if $ENV{SFU_E2E_KEEP};
+    for my $i (0 .. ($o{workers} // 1) - 1) {
+        $self->{workers}[$i] = { sock => "$self->{dir}/w$i.sock",
+                                 log => "$self->{dir}/worker$i.log",
+                                 ports => _port_range() };
+        $self->_spawn_worker($i);
+    }
+    $self->_start_turn if $o{turn};
+    $self->_start_nginx;
+    $self->_wait_links;
+    return $self;
+}
+
+sub url { "http://127.0.0.1:$_[0]{nginx}{port}" }
+sub api_key { $_[0]{api_key} }
+sub dir { $_[0]{dir} }
+sub turn { $_[0]{turn} }
+
+sub _port_range {
+    my $base = 20000 + $WORKER_PORTS * int(rand(40000 / $WORKER_PORTS));
+    return [$base, $base + $WORKER_PORTS - 1];
+}
+
+sub _start_turn {
+    my ($self) = @_;
+    require SFUTurn;
+    SFUTurn::require_build();
+    $self->{turn} = SFUTurn::start_turnserver(args => [
+        '--use-auth-secret', "--static-auth-secret=$self->{turn_secret}",
+        '--relay-ip=127.0.0.1', '--allow-loopback-peers', '--fingerprint']);
+}
+
+sub _start_nginx {
+    my ($self) = @_;
+    my $workers = join '', map { "    sfu_worker unix:$_->{sock};\n" }
+                           @{ $self->{workers} };
+    my $port = SFUTest::NginxProc::free_port();
+    my $ice = '';
+    if (my $t = $self->{turn}) {
+        my $realm = do { no warnings 'once'; $SFUTurn::REALM };
+        $ice = "    sfu_turn_realm $realm;\n"
+             . "    sfu_stun_uri stun:127.0.0.1:$t->{port};\n"
+             . "    sfu_turn_uri turn:127.0.0.1:$t->{port}?transport=udp;\n";
+    }
+    $self->{nginx} = SFUTest::HTTP->start_nginx(
+        root => "$self->{dir}/nginx", port => $port,
+        workers => $self->{nginx_workers}, log_level => 'info',
+        http_config => <<"HTTP",
+    sfu_postgres "$ENV{TEST_NGINX_PG_CONNINFO}";
+    sfu_redis 127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};
+    sfu_api_key $self->{api_key} e2e;
+    sfu_token_secret $self->{token_secret};
+    sfu_turn_secret $self->{turn_secret};
+    sfu_public_url http://127.0.0.1:$port;
+    sfu_signaling_path /ws;
+    sfu_room_create_rate off;
+    sfu_join_rate off;
+    sfu_worker_ping_interval 1s;
+$ice$workers
+HTTP
+        config => <<"CONF");
+        location /api/ { sfu_api; }
+        $SIGNALING
+        location = /health { sfu_health; }
+CONF
+}
+
+sub _spawn_worker {
+    my ($self, $i) = @_;
+    my $w = $self->{workers}[$i];
+    unlink $w->{sock};
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $w->{log} or die "$w->{log}: $!";
+        open STDERR, '>&', \*STDOUT;
+        exec $Worker, '--listen', $w->{sock}, '--id', $i,
+            '--log-level', 'debug', worker_media_args(@{ $w->{ports} })
+            or POSIX::_exit(127);
+    }
+    $w->{pid} = $pid;
+    $w->{starts}++;
+    _wait("sfu-worker $i to listen", 15, sub {
+        die "SFUTest::Stack: sfu-worker $i exited at start:\n"
+            . SFUTest::NginxProc::slurp($w->{log})
+            if waitpid($pid, WNOHANG) == $pid;
+        -S $w->{sock};
+    });
+}
+
+# Every nginx worker process has logged each SFU worker's link up as
+# often as that worker was started.
+sub _wait_links {
+    my ($self) = @_;
+    for my $w (@{ $self->{workers} }) {
+        my $want = $w->{starts} * $self->{nginx_workers};
+        _wait("nginx to link to $w->{sock}", 20, sub {
+            my @up = $self->error_log
+                =~ /sfu worker "\Q$w->{sock}\E" is up/g;
+            @up >= $want;
+        });
+    }
+}
+
+sub _wait {
+    my ($what, $secs, $cond) = @_;
+    my $deadline = time + $secs;
+    until ($cond->()) {
+        die "SFUTest::Stack: timed out waiting for $what\n" if time > $deadline;
+        sleep 0.05;
+    }
+}
+
+sub worker_pid { $_[0]{workers}[$_[1]]{pid} }
+sub worker_log { SFUTest::NginxProc::slurp($_[0]{workers}[$_[1]]{log}) }
+sub error_log { SFUTest::NginxProc::slurp("$_[0]{dir}/nginx/logs/error.log") }
+
+# Kills worker $i (SIGKILL unless told) and reaps it.
+sub kill_worker {
+    my ($self, $i, $sig) = @_;
+    my $w = $self->{workers}[$i];
+    return unless $w->{pid};
+    kill $sig // 'KILL', $w->{pid};
+    my $deadline = time + 10;
+    sleep 0.02 while waitpid($w->{pid}, WNOHANG) == 0 && time < $deadline;
+    if (kill 0, $w->{pid}) {
+        kill 'KILL', $w->{pid};
+        waitpid $w->{pid}, 0;
+    }
+    $w->{pid} = undef;
+}
+
+# Starts worker $i again (same socket, same ports) and waits until every
+# nginx worker process has linked to it.
+sub start_worker {
+    my ($self, $i) = @_;
+    $self->_spawn_worker($i);
+    $self->_wait_links;
+}
+
+# A REST call with the API key: SFUTest::HTTP's reply {status, json, ...}.
+sub api {
+    my ($self, $method, $path, %o) = @_;
+    return $self->{nginx}->request($method, $path, timeout => 15,
+        headers => { Authorization => "Bearer $self->{api_key}" }, %o);
+}
+
+sub create_room {
+    my ($self, %fields) = @_;
+    my $r = $self->api(POST => '/api/v1/rooms',
+                       json => { name => 'e2e', max_participants => 16, %fields });
+    $r->{status} == 201 && $r->{json}{id}
+        or die "SFUTest::Stack: room creation failed: $r->{status} $r->{body}\n";
+    return $r->{json}{id};
+}
+
+# --- peers
+
+# Starts a participant of this kind (see %PEERS) in $room; it takes
+# commands on stdin (--control) and gathers on loopback.
+sub peer {
+    my ($self, $kind, $room, $name, @args) = @_;
+    my $cmd = $PEERS{$kind} or die "SFUTest::Stack: no peer kind $kind\n";
+    my $n = ++$self->{names}{$name};
+    my $p = SFUTest::Peer->start(
+        name => $n > 1 ? "$name-$n" : $name, log_dir => $self->{dir},
+        cmd => [@$cmd, $self->url, $room, '--name', $name, '--control',
+                '--ice-ip', '127.0.0.1', @args]);
+    push @{ $self->{peers} }, $p;
+    return $p;
+}
+
+# Starts participants in $room, one per [kind, name, extra args...], each
+# expecting media from $o{expect} others (default: all the others it
+# starts) with $o{min_frames} (default 10) frames of each kind, staying
+# until told to leave (or $o{duration}, default 180 s).  Returns them.
+sub join_peers {
+    my ($self, $room, $o, @who) = @_;
+    return map {
+        my ($kind, $name, @args) = @$_;
+        $self->peer($kind, $room, $name,
+                    '--expect-peers', $o->{expect} // scalar(@who) - 1,
+                    '--min-frames', $o->{min_frames} // 10,
+                    '--duration', $o->{duration} // 180, @args)
+    } @who;
+}
+
+# Waits (up to $secs together, default 90) until each peer has met its
+# condition; true if all did.
+sub wait_met {
+    my ($self, $secs, @peers) = @_;
+    my $deadline = time + ($secs // 90);
+    my $all = 1;
+    for my $p (@peers) {
+        $all &&= defined $p->wait_event('conditions-met', $deadline - time);
+    }
+    return $all;
+}
+
+# join_peers, then wait_met: a whole call.
+sub call {
+    my ($self, $room, @who) = @_;
+    my %o = ref $who[-1] eq 'HASH' ? %{ pop @who } : ();
+    my @peers = $self->join_peers($room, \%o, @who);
+    $self->wait_met($o{timeout}, @peers);
+    return @peers;
+}
+
+# What receiver $r has decoded from sender $s in $r's current session,
+# polled (report command) until $min video frames with $s's stamp and $min
+# audible audio frames arrived, or $secs (default 60) passed:
+# {video => stamped frames, audio => audible frames, tone_hz => estimate}.
+sub media_from {
+    my ($self, $r, $s, $min, $secs) = @_;
+    my $deadline = time + ($secs // 60);
+    my $got;
+    while (1) {
+        my $pid = $s->participant_id // '';
+        my $remote = ($r->report // $r->remotes)->{$pid} // {};
+        my ($v, $a) = ($remote->{video} // {}, $remote->{audio} // {});
+        $got = {
+            video => defined $s->tag ? $v->{tags}{ $s->tag } // 0
+                                     : $v->{frames} // 0,
+            audio => $a->{audible} // 0,
+            tone_hz => $a->{tone_hz},
+        };
+        last if ($got->{video} >= $min && $got->{audio} >= $min)
+             || time >= $deadline || !$r->running;
+        sleep 0.5;
+    }
+    return $got;
+}
+
+# Test::More checks that every peer decodes every other one's media: at
+# least $min video frames carrying the sender's stamp (any frames, for a
+# sender that does not stamp) and $min audible audio frames at the
+# sender's tone (when it has one).  True if all passed; on failure the
+# logs go to diag.
+sub media_ok {
+    my ($self, $min, @peers) = @_;
+    my $all = 1;
+    for my $r (@peers) {
+        for my $s (grep { $_ != $r } @peers) {
+            my ($rn, $sn) = ($r->name, $s->name);
+            my $got = $self->media_from($r, $s, $min);
+            $all &= Test::More::cmp_ok($got->{video}, '>=', $min,
+                "$rn decodes ${sn}'s video (frames with ${sn}'s stamp)");
+            $all &= Test::More::cmp_ok($got->{audio}, '>=', $min,
+                "$rn decodes ${sn}'s audio (audible frames)");
+            next unless defined $s->tone_hz && $got->{audio};
+            $all &= Test::More::cmp_ok(
+                abs(($got->{tone_hz} // 0) - $s->tone_hz), '<=', 25,
+                "... at ${sn}'s tone (heard $got->{tone_hz} Hz, sent "
+                . $s->tone_hz . ' Hz)');
+        }
+    }
+    Test::More::diag($self->describe) unless $all;
+    return $all;
+}
+
+# Tells every live peer to leave and waits for them (then kills the rest).
+sub leave_all {
+    my ($self, $secs) = @_;
+    my @live = grep { $_->running } @{ $self->{peers} };
+    $_->leave for @live;
+    my $deadline = time + ($secs // 20);
+    $_->wait_exit(max(0, $deadline - time)) for @live;
+    $_->stop for @live;
+}
+
+sub max { $_[0] > $_[1] ? $_[0] : $_[1] }
+
+# The tails of the logs, for diag.
+sub describe {
+    my ($self) = @_;
+    my $tail = sub { my @l = split /\n/, shift; join "\n", @l > 40 ? @l[-40 .. -1] : @l };
+    return join "\n",
+        "--- nginx error.log (tail)", $tail->($self->error_log),
+        map({ ("--- worker $_ log (tail)", $tail->($self->worker_log($_))) }
+            0 .. $#{ $self->{workers} }),
+        map { $_->describe } @{ $self->{peers} };
+}
+
+sub stop {
+    my ($self) = @_;
+    return if $self->{stopped}++;
+    $_->stop for @{ $self->{peers} };
+    $self->{nginx}->stop if $self->{nginx};
+    for my $i (0 .. $#{ $self->{workers} }) {
+        $self->kill_worker($i, 'TERM');
+    }
+    SFUTurn::stop($self->{turn}{pid}) if $self->{turn};
+    @Live = grep { $_ != $self } @Live;
+}
+
+sub DESTROY {
+    local ($?, $@);
+    $_[0]->stop;
+}
+
+END {
+    local $?;
+    $_->stop for @Live;
+}
+
+1;
