@@ -30,17 +30,31 @@
 
 typedef struct sfu_transport sfu_transport_t;
 
-/* Process-wide settings, from the worker's command line. */
+/* An SRTP protection profile (RFC 5764, RFC 7714). */
+typedef enum {
+    SFU_SRTP_NONE,
+    SFU_SRTP_AES128_CM_SHA1_80,
+    SFU_SRTP_AEAD_AES_128_GCM,
+} sfu_srtp_profile_t;
+
+/*
+ * Process-wide settings, from the worker's command line.  Consent
+ * freshness (RFC 7675) is libnice's: a check every 4-6 s, and a peer that
+ * has not answered for 10 s (fixed in libnice 0.1.21) makes the transport
+ * FAILED, so a silent peer is dropped 10-16 s after it stops answering.
+ */
 typedef struct {
     uint16_t     port_min;        /* UDP/TCP host candidate ports; 0 = any */
     uint16_t     port_max;
     const char **listen;          /* IP literals to gather on, NULL-ended;
                                      NULL = every interface address */
-    const char  *announce;        /* IP written in host candidates instead
-                                     of the bound one (1:1 NAT); NULL = none */
+    const char  *announce;        /* IP written in host candidates of its
+                                     address family instead of the bound one
+                                     (1:1 NAT); NULL = none */
     bool         udp;             /* gather UDP candidates */
     bool         tcp;             /* gather ICE-TCP passive candidates */
-    unsigned     consent_timeout; /* seconds without consent: failed (<= 30) */
+    sfu_srtp_profile_t srtp_only; /* SFU_SRTP_NONE: offer and accept both,
+                                     GCM first; else only this profile */
 } sfu_transport_config_t;
 
 typedef enum {
@@ -49,16 +63,22 @@ typedef enum {
     SFU_TRANSPORT_CONNECTED,      /* DTLS done, SRTP keyed: media flows */
     SFU_TRANSPORT_FAILED,         /* ICE failed, consent lost, DTLS alert,
                                      or fingerprint mismatch */
-    SFU_TRANSPORT_CLOSED,
+    SFU_TRANSPORT_CLOSED,         /* the peer sent a DTLS close_notify */
 } sfu_transport_state_t;
 
-/* The SRTP profile DTLS settled on (GCM preferred when offered). */
-typedef enum {
-    SFU_SRTP_NONE,
-    SFU_SRTP_AES128_CM_SHA1_80,
-    SFU_SRTP_AEAD_AES_128_GCM,
-} sfu_srtp_profile_t;
+/*
+ * States only move forward, NEW -> CONNECTING -> CONNECTED, then FAILED or
+ * CLOSED, which are final (free the transport).  A transport still not
+ * CONNECTED 30 s after sfu_transport_set_remote fails.  An ICE restart
+ * does not leave CONNECTED: media stays on the previous pair until the new
+ * checks succeed (RFC 8445 9); a restart that fails makes it FAILED.
+ */
 
+/*
+ * Handlers run on the main context, never inside sfu_transport_new or
+ * sfu_transport_free; they may run inside the other calls (libnice reports
+ * some changes synchronously).  A handler may free its transport.
+ */
 typedef struct {
     /* A local candidate, as "candidate:..." (no "a=", no line end). */
     void (*candidate)(sfu_transport_t *t, const char *candidate, void *data);
@@ -78,6 +98,7 @@ typedef struct {
 typedef struct {
     uint64_t             packets_in, bytes_in, packets_out, bytes_out;
     uint64_t             srtp_errors;     /* failed unprotect (incl. replay) */
+    uint64_t             send_errors;     /* send_rtp/send_rtcp that gave -1 */
     sfu_srtp_profile_t   profile;
     char                 local[64];       /* selected pair, "ip:port proto" */
     char                 remote[64];
@@ -103,7 +124,8 @@ sfu_transport_t *sfu_transport_new(bool controlling,
                                    const sfu_transport_handlers_t *h,
                                    void *data);
 
-/* Local ICE credentials, for the SDP this side writes. */
+/* Local ICE credentials, for the SDP this side writes (they change on an
+   ICE restart). */
 const char *sfu_transport_ice_ufrag(const sfu_transport_t *t);
 const char *sfu_transport_ice_pwd(const sfu_transport_t *t);
 
@@ -111,8 +133,13 @@ const char *sfu_transport_ice_pwd(const sfu_transport_t *t);
  * The remote side from its SDP: ICE credentials, and the DTLS fingerprint
  * that the peer's certificate must match.  dtls_client: this side sends
  * the ClientHello (a=setup:active on our side).  Checks start once the
- * remote credentials are known; calling it again with other credentials is
- * the remote half of an ICE restart.  0, or -1 for an unusable fingerprint.
+ * remote credentials are known.  Calling it again with other credentials
+ * is an ICE restart: the answer to ours (sfu_transport_restart), or the
+ * peer's, which restarts our side too (new local credentials, candidates
+ * announced again), so read the local credentials after this call.  The
+ * DTLS session outlives ICE restarts: once it has started, another
+ * fingerprint or role is refused.  0, or -1 for an unusable fingerprint
+ * (unknown algorithm, malformed or changed).
  */
 int sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
                              const char *pwd, const char *fingerprint_algo,
@@ -121,19 +148,28 @@ int sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
 /*
  * A remote candidate, "candidate:..." with or without "a=".  0, or -1 for
  * a line that does not parse or a candidate that is refused (e.g. an mDNS
- * name, which the worker does not resolve).
+ * name, which the worker does not resolve).  A candidate for a component
+ * other than 1 (rtcp-mux) or a protocol that is turned off is ignored (0).
  */
 int sfu_transport_add_remote_candidate(sfu_transport_t *t,
                                        const char *candidate);
 void sfu_transport_end_of_candidates(sfu_transport_t *t);
 
-/* ICE restart from our side: new local credentials, gathering again. */
+/*
+ * ICE restart from our side: new local credentials; the local candidates
+ * are announced again through the handlers, then gathering_done.  The
+ * peer's new credentials come through sfu_transport_set_remote.  0 or -1.
+ */
 int sfu_transport_restart(sfu_transport_t *t);
 
 /*
  * Protects pkt in place (cap >= len + SFU_TRANSPORT_TRAILER) and sends it
  * on the selected pair.  0 sent, -1 dropped (not connected, protect or
- * send failed; counted, not logged per packet).  No allocation.
+ * send failed; counted in send_errors, not logged per packet; pkt may be
+ * left protected).  No allocation.
+ * Resending an RTP packet with a sequence number already sent on its SSRC
+ * works under AES_CM_128_HMAC_SHA1_80 but is refused under
+ * AEAD_AES_128_GCM, where it would reuse a nonce: retransmit through RTX.
  */
 int sfu_transport_send_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len,
                            size_t cap);
@@ -144,7 +180,10 @@ sfu_transport_state_t sfu_transport_state(const sfu_transport_t *t);
 void sfu_transport_stats(const sfu_transport_t *t,
                          sfu_transport_stats_t *out);
 
-/* Closes (DTLS close_notify if connected) and frees; no handler runs. */
+/*
+ * Closes (DTLS close_notify if connected) and frees; no handler runs after
+ * it.  Safe inside a handler of the same transport.
+ */
 void sfu_transport_free(sfu_transport_t *t);
 
 #endif

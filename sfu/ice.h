@@ -1,0 +1,67 @@
+/*
+ * ice: one libnice agent (full ICE, RFC 8445, with trickle and RFC 7675
+ * consent freshness) holding the single stream and component of a
+ * BUNDLEd, rtcp-muxed peer connection, on the worker's main context.
+ * Writes local candidates out (announced address applied), reads remote
+ * ones with the SDP candidate parser, tells ICE restarts apart, and moves
+ * the packets that are not STUN between the selected pair and its owner.
+ */
+
+#ifndef SFU_ICE_H
+#define SFU_ICE_H
+
+#include "transport.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sfu_ice sfu_ice_t;
+
+typedef enum {
+    SFU_ICE_NEW,
+    SFU_ICE_CHECKING,             /* also while an ICE restart checks */
+    SFU_ICE_CONNECTED,            /* a pair is selected: data can flow */
+    SFU_ICE_FAILED,               /* no pair works, consent lost, or
+                                     gathering found no address */
+} sfu_ice_state_t;
+
+/*
+ * The owner's callbacks.  Each is the last thing ice.c does before it
+ * returns to libnice, so one of them may free the agent.
+ */
+typedef struct {
+    void (*candidate)(void *data, const char *candidate);
+    void (*gathering_done)(void *data);
+    void (*state)(void *data, sfu_ice_state_t state);
+    /* A packet that is not STUN, from a validated remote address. */
+    void (*recv)(void *data, uint8_t *pkt, size_t len);
+} sfu_ice_callbacks_t;
+
+/* Checks cfg's addresses once per process (IP literals only); 0 or -1. */
+int sfu_ice_check_config(const sfu_transport_config_t *cfg);
+
+/* Gathering starts from the main loop, never inside this call. */
+sfu_ice_t *sfu_ice_new(const sfu_transport_config_t *cfg, bool controlling,
+                       const sfu_ice_callbacks_t *cb, void *data);
+
+const char *sfu_ice_ufrag(const sfu_ice_t *ice);
+const char *sfu_ice_pwd(const sfu_ice_t *ice);
+
+/* Remote credentials; other ones than before restart ICE (see transport.h). */
+int sfu_ice_set_remote(sfu_ice_t *ice, const char *ufrag, const char *pwd);
+int sfu_ice_add_remote_candidate(sfu_ice_t *ice, const char *candidate);
+void sfu_ice_end_of_candidates(sfu_ice_t *ice);
+int sfu_ice_restart(sfu_ice_t *ice);
+
+/* Sends on the selected pair; 0, or -1 if there is none or it failed. */
+int sfu_ice_send(sfu_ice_t *ice, const uint8_t *pkt, size_t len);
+
+/* The selected pair as "ip:port proto", "" before there is one. */
+const char *sfu_ice_local(const sfu_ice_t *ice);
+const char *sfu_ice_remote(const sfu_ice_t *ice);
+
+/* No callback runs after this; the agent closes from the main loop. */
+void sfu_ice_free(sfu_ice_t *ice);
+
+#endif
