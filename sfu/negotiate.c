@@ -7,6 +7,7 @@
 #include "negotiate.h"
 #include "negotiate_internal.h"
 
+#include <glib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,35 @@
 static struct sfu_sdp_codec answer_codecs[SFU_SDP_MAX_MEDIA][2];
 static struct sfu_sdp_extmap answer_extmaps[SFU_SDP_MAX_MEDIA][3];
 static struct sfu_sdp_candidate local_candidates[SFU_SDP_MAX_CANDIDATES];
+static struct sfu_sdp_session scratch_parsed, scratch_built;
+static char scratch_text[2 * SFU_SDP_MAX_SIZE];
+
+struct sfu_sdp_session *
+sfu_negotiate_parsed(void)
+{
+    return &scratch_parsed;
+}
+
+struct sfu_sdp_session *
+sfu_negotiate_built(void)
+{
+    return &scratch_built;
+}
+
+const char *
+sfu_negotiate_text(const struct sfu_sdp_session *s, struct sfu_sdp_error *err)
+{
+    size_t len;
+
+    return sfu_sdp_write(s, scratch_text, sizeof(scratch_text), &len, err) == SFU_SDP_OK ? scratch_text : NULL;
+}
+
+void
+sfu_negotiate_session_id(char *buf, size_t size)
+{
+    snprintf(buf, size, "%u%09u", (unsigned)g_random_int_range(1, 999999999),
+             (unsigned)g_random_int_range(0, 999999999));
+}
 
 int
 sfu_negotiate_fail(struct sfu_sdp_error *err, const char *fmt, const char *arg)

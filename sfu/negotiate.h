@@ -148,4 +148,17 @@ int sfu_negotiate_read_answer(const struct sfu_sdp_session *answer, const struct
     unsigned count, struct sfu_sub_accepted *out, struct sfu_remote_transport *remote,
     struct sfu_sdp_error *err);
 
+/*
+ * Sessions to parse into and build in, shared by every caller: one is free
+ * again once its caller has returned.  A session is too large for the stack.
+ */
+struct sfu_sdp_session *sfu_negotiate_parsed(void);
+struct sfu_sdp_session *sfu_negotiate_built(void);
+
+/* A built session as text, in a buffer reused by the next call; NULL when it does not fit. */
+const char *sfu_negotiate_text(const struct sfu_sdp_session *s, struct sfu_sdp_error *err);
+
+/* A fresh o= session id: up to 18 random digits. */
+void sfu_negotiate_session_id(char *buf, size_t size);
+
 #endif

@@ -78,6 +78,15 @@ sfu_recv_stats_sender_report(struct sfu_recv_stats *s, uint64_t ntp, int64_t now
     s->last_sr_us = now_us;
 }
 
+int64_t
+sfu_recv_stats_lost(const struct sfu_recv_stats *s)
+{
+    if (!s->started) {
+        return 0;
+    }
+    return (int64_t)(s->cycles + s->max_seq - s->base_seq + 1) - s->received;
+}
+
 bool
 sfu_recv_stats_report(struct sfu_recv_stats *s, uint32_t ssrc, int64_t now_us,
     struct sfu_rtcp_report_block *block)
@@ -90,7 +99,7 @@ sfu_recv_stats_report(struct sfu_recv_stats *s, uint32_t ssrc, int64_t now_us,
     }
     extended_max = s->cycles + s->max_seq;
     expected = extended_max - s->base_seq + 1;
-    lost = (int64_t)expected - s->received;
+    lost = sfu_recv_stats_lost(s);
     expected_interval = expected - s->expected_prior;
     received_interval = s->received - s->received_prior;
     lost_interval = (int64_t)expected_interval - received_interval;

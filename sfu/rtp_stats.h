@@ -43,6 +43,9 @@ void sfu_recv_stats_sender_report(struct sfu_recv_stats *s, uint64_t ntp, int64_
 bool sfu_recv_stats_report(struct sfu_recv_stats *s, uint32_t ssrc, int64_t now_us,
     struct sfu_rtcp_report_block *block);
 
+/* Packets lost so far: expected minus received (negative with duplicates). */
+int64_t sfu_recv_stats_lost(const struct sfu_recv_stats *s);
+
 /* Microseconds since the Unix epoch as a 64-bit NTP time, and a duration in NTP units. */
 uint64_t sfu_ntp_from_unix_us(int64_t us);
 uint64_t sfu_ntp_duration(int64_t us);

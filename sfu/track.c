@@ -93,12 +93,21 @@ sfu_track_free(struct sfu_track *t)
 }
 
 void
-sfu_track_attach(struct sfu_track *t, struct sfu_downtrack *d, int64_t now_us)
+sfu_track_attach(struct sfu_track *t, struct sfu_downtrack *d)
 {
     d->track = t;
+    d->active = false;
     g_ptr_array_add(t->downtracks, d);
-    if (t->kind == SFU_SDP_VIDEO) {
-        sfu_track_request_keyframe(t, now_us);
+}
+
+void
+sfu_downtrack_start(struct sfu_downtrack *d, const struct sfu_sink *sink, int64_t now_us)
+{
+    d->sink = sink;
+    d->active = true;
+    sfu_forward_restart(&d->fwd);
+    if (d->track != NULL) {
+        sfu_track_request_keyframe(d->track, now_us);
     }
 }
 

@@ -94,12 +94,15 @@ void sfu_track_update(struct sfu_track *t, const struct sfu_pub_media *pm);
 /* Detaches every downtrack (their track becomes NULL) and frees t. */
 void sfu_track_free(struct sfu_track *t);
 
-/*
- * Attaches d, which the subscriber has set up with sfu_forward_init for
- * the track's codec; a video downtrack asks for a key frame as it starts.
- */
-void sfu_track_attach(struct sfu_track *t, struct sfu_downtrack *d, int64_t now_us);
+/* Attaches d, which the subscriber has set up with sfu_forward_init for the track's codec; inactive. */
+void sfu_track_attach(struct sfu_track *t, struct sfu_downtrack *d);
 void sfu_track_detach(struct sfu_downtrack *d);
+
+/*
+ * Packets start flowing to d, through sink, from the next key frame on:
+ * the publisher is asked for one.
+ */
+void sfu_downtrack_start(struct sfu_downtrack *d, const struct sfu_sink *sink, int64_t now_us);
 
 /*
  * Turns a retransmission from the publisher's RTX SSRC back into the

@@ -64,11 +64,9 @@ video_track(void)
 }
 
 static void
-downtrack(struct sfu_downtrack *d, const struct sfu_sink *sink, uint32_t ssrc)
+downtrack(struct sfu_downtrack *d, uint32_t ssrc)
 {
     memset(d, 0, sizeof(*d));
-    d->sink = sink;
-    d->active = true;
     sfu_forward_init(&d->fwd, ssrc, 100, 90000, true, 1, 0);
 }
 
@@ -99,14 +97,16 @@ test_fan_out(void)
     uint16_t nack[2];
 
     is_str(t->id, "alice:1", "track id is participant:mid");
-    downtrack(&a, &sink_a, 0xA1);
-    downtrack(&b, &sink_b, 0xB1);
-    downtrack(&idle, &sink_b, 0xC1);
-    idle.active = false;
-    sfu_track_attach(t, &a, 10000000);
+    downtrack(&a, 0xA1);
+    downtrack(&b, 0xB1);
+    downtrack(&idle, 0xC1);
+    sfu_track_attach(t, &a);
+    sfu_track_attach(t, &b);
+    sfu_track_attach(t, &idle);
+    is_int(keyframe_requests, 0, "attaching does not ask for a key frame");
+    sfu_downtrack_start(&a, &sink_a, 10000000);
     is_int(keyframe_requests, 1, "a starting video subscriber asks the publisher for a key frame");
-    sfu_track_attach(t, &b, 10100000);
-    sfu_track_attach(t, &idle, 10100000);
+    sfu_downtrack_start(&b, &sink_b, 10100000);
     is_int(keyframe_requests, 1, "a second within the second is held back");
     sfu_track_tick(t, 10500000);
     is_int(keyframe_requests, 1, "still held half a second later");
@@ -179,8 +179,9 @@ test_sender_report(void)
     struct sfu_rtcp_sr sr;
 
     memset(&cap_a, 0, sizeof(cap_a));
-    downtrack(&a, &sink_a, 0xA1);
-    sfu_track_attach(t, &a, 0);
+    downtrack(&a, 0xA1);
+    sfu_track_attach(t, &a);
+    sfu_downtrack_start(&a, &sink_a, 0);
     ok(!sfu_downtrack_sender_report(&a, 0, 0, &sr), "no sender report before anything was sent");
     receive(t, 100, true, 20000000);
     sfu_track_sender_report(t, 0xE000000080000000ull, 300000, 20000000);
