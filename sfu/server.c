@@ -1,6 +1,7 @@
 /*
  * server: the worker's listening Unix socket and the set of module
  * connections accepted on it (every nginx worker process holds one).
+ * When one closes, the participants that joined through it leave.
  */
 
 #include "server.h"
