@@ -222,42 +222,8 @@ sfu_peer_sdp_sent(struct sfu_peer *peer, const char *tag_mid, unsigned tag_index
     peer->sdp_sent = true;
 }
 
-int
-sfu_peer_set_remote(struct sfu_peer *peer, const struct sfu_remote_transport *remote)
-{
-    char ufrag[SFU_ICE_UFRAG_MAX + 1];
-    unsigned gatherings = peer->gatherings;
-
-    if (strcmp(peer->remote_ufrag, remote->ice_ufrag) == 0 && strcmp(peer->remote_pwd, remote->ice_pwd) == 0) {
-        return 0;
-    }
-    snprintf(ufrag, sizeof(ufrag), "%s", sfu_transport_ice_ufrag(peer->transport));
-    if (sfu_transport_set_remote(peer->transport, remote->ice_ufrag, remote->ice_pwd, remote->fingerprint_algo,
-                                 remote->fingerprint, remote->dtls_client) != 0)
-    {
-        return -1;
-    }
-    snprintf(peer->remote_ufrag, sizeof(peer->remote_ufrag), "%s", remote->ice_ufrag);
-    snprintf(peer->remote_pwd, sizeof(peer->remote_pwd), "%s", remote->ice_pwd);
-    /* The client restarted ICE, and so did our side: the answer waits for the new candidates. */
-    if (strcmp(ufrag, sfu_transport_ice_ufrag(peer->transport)) != 0 && peer->gatherings == gatherings) {
-        restart_gathering(peer);
-    }
-    return 0;
-}
-
-int
-sfu_peer_add_candidate(struct sfu_peer *peer, const char *candidate)
-{
-    if (candidate[0] == '\0') {
-        sfu_transport_end_of_candidates(peer->transport);
-        return 0;
-    }
-    return sfu_transport_add_remote_candidate(peer->transport, candidate);
-}
-
-void
-sfu_peer_add_sdp_candidates(struct sfu_peer *peer, const struct sfu_sdp_session *s)
+static void
+add_sdp_candidates(struct sfu_peer *peer, const struct sfu_sdp_session *s)
 {
     GPtrArray *seen = g_ptr_array_new_with_free_func(g_free);
     char line[SFU_SDP_MAX_LINE + 64];
@@ -280,7 +246,7 @@ sfu_peer_add_sdp_candidates(struct sfu_peer *peer, const struct sfu_sdp_session 
             }
             if (j == seen->len) {
                 g_ptr_array_add(seen, g_strdup(line));
-                sfu_peer_add_candidate(peer, line);
+                sfu_transport_add_remote_candidate(peer->transport, line);
             }
         }
     }
@@ -288,6 +254,42 @@ sfu_peer_add_sdp_candidates(struct sfu_peer *peer, const struct sfu_sdp_session 
         sfu_transport_end_of_candidates(peer->transport);
     }
     g_ptr_array_free(seen, TRUE);
+}
+
+int
+sfu_peer_set_remote(struct sfu_peer *peer, const struct sfu_remote_transport *remote,
+    const struct sfu_sdp_session *s)
+{
+    char ufrag[SFU_ICE_UFRAG_MAX + 1];
+    unsigned gatherings = peer->gatherings;
+
+    if (strcmp(peer->remote_ufrag, remote->ice_ufrag) == 0 && strcmp(peer->remote_pwd, remote->ice_pwd) == 0) {
+        return 0;
+    }
+    snprintf(ufrag, sizeof(ufrag), "%s", sfu_transport_ice_ufrag(peer->transport));
+    if (sfu_transport_set_remote(peer->transport, remote->ice_ufrag, remote->ice_pwd, remote->fingerprint_algo,
+                                 remote->fingerprint, remote->dtls_client) != 0)
+    {
+        return -1;
+    }
+    snprintf(peer->remote_ufrag, sizeof(peer->remote_ufrag), "%s", remote->ice_ufrag);
+    snprintf(peer->remote_pwd, sizeof(peer->remote_pwd), "%s", remote->ice_pwd);
+    /* The client restarted ICE, and so did our side: the answer waits for the new candidates. */
+    if (strcmp(ufrag, sfu_transport_ice_ufrag(peer->transport)) != 0 && peer->gatherings == gatherings) {
+        restart_gathering(peer);
+    }
+    add_sdp_candidates(peer, s);
+    return 0;
+}
+
+int
+sfu_peer_add_candidate(struct sfu_peer *peer, const char *candidate)
+{
+    if (candidate[0] == '\0') {
+        sfu_transport_end_of_candidates(peer->transport);
+        return 0;
+    }
+    return sfu_transport_add_remote_candidate(peer->transport, candidate);
 }
 
 void

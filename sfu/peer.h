@@ -63,14 +63,18 @@ void sfu_peer_local(const struct sfu_peer *peer, struct sfu_local_transport *loc
  */
 void sfu_peer_sdp_sent(struct sfu_peer *peer, const char *tag_mid, unsigned tag_index);
 
-/* The client's side from its SDP; an ICE restart when the credentials change.  0 or -1. */
-int sfu_peer_set_remote(struct sfu_peer *peer, const struct sfu_remote_transport *remote);
+/*
+ * The client's side from its SDP s: credentials and fingerprint, and the
+ * candidates written in s (every m-line shares one transport: each is
+ * added once).  Nothing happens when the credentials are those already
+ * set; other ones are an ICE restart.  0, or -1 for an unusable or
+ * changed fingerprint.
+ */
+int sfu_peer_set_remote(struct sfu_peer *peer, const struct sfu_remote_transport *remote,
+    const struct sfu_sdp_session *s);
 
 /* A trickled client candidate; "" ends them.  0, or -1 for one the transport refuses. */
 int sfu_peer_add_candidate(struct sfu_peer *peer, const char *candidate);
-
-/* The candidates written in the client's SDP (every m-line shares one transport: each is added once). */
-void sfu_peer_add_sdp_candidates(struct sfu_peer *peer, const struct sfu_sdp_session *s);
 
 /* Sends one RTCP packet built in buf (cap bytes, room for the SRTCP trailer). */
 void sfu_peer_send_rtcp(struct sfu_peer *peer, uint8_t *buf, size_t len, size_t cap);

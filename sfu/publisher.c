@@ -273,7 +273,8 @@ accepts_any(const struct sfu_pub_offer *decided)
 
 /* Makes the transport on the first offer that needs one and gives it the client's side. */
 static int
-connect_peer(struct sfu_participant *p, const struct sfu_pub_offer *decided, struct sfu_msg_error *err)
+connect_peer(struct sfu_participant *p, const struct sfu_sdp_session *offer, const struct sfu_pub_offer *decided,
+    struct sfu_msg_error *err)
 {
     struct sfu_publisher *pub = &p->pub;
     bool made = false;
@@ -285,7 +286,7 @@ connect_peer(struct sfu_participant *p, const struct sfu_pub_offer *decided, str
         }
         made = true;
     }
-    if (sfu_peer_set_remote(pub->peer, &decided->remote) == 0) {
+    if (sfu_peer_set_remote(pub->peer, &decided->remote, offer) == 0) {
         return 0;
     }
     if (made) {
@@ -315,12 +316,9 @@ sfu_publisher_offer(struct sfu_participant *p, const char *sdp, size_t len, stru
         g_free(decided);
         return sfu_msg_refuse(err, "bad-sdp", "%s", serr.message);
     }
-    if (accepts_any(decided)) {
-        if (connect_peer(p, decided, err) != 0) {
-            g_free(decided);
-            return -1;
-        }
-        sfu_peer_add_sdp_candidates(pub->peer, offer);
+    if (accepts_any(decided) && connect_peer(p, offer, decided, err) != 0) {
+        g_free(decided);
+        return -1;
     }
     if (decided->video_decodable != 0) {
         p->video_decodable = decided->video_decodable;

@@ -336,13 +336,10 @@ sfu_subscriber_answer(struct sfu_participant *p, const char *sdp, size_t len, st
         g_free(acc);
         return sfu_msg_refuse(err, "bad-sdp", "%s", serr.message);
     }
-    if (remote.ice_ufrag[0] != '\0') {
-        if (sfu_peer_set_remote(sub->peer, &remote) != 0) {
-            g_free(acc);
-            return sfu_msg_refuse(err, "bad-sdp", "the DTLS fingerprint (%s) cannot be used, or it changed",
-                                  remote.fingerprint_algo);
-        }
-        sfu_peer_add_sdp_candidates(sub->peer, answer);
+    if (remote.ice_ufrag[0] != '\0' && sfu_peer_set_remote(sub->peer, &remote, answer) != 0) {
+        g_free(acc);
+        return sfu_msg_refuse(err, "bad-sdp", "the DTLS fingerprint (%s) cannot be used, or it changed",
+                              remote.fingerprint_algo);
     }
     for (i = 0; i < sub->offered_count; i++) {
         apply_answer(g_ptr_array_index(sub->slots, i), &sub->offered[i], &acc[i]);
