@@ -8,39 +8,45 @@
 #include "server.h"
 #include "transport.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <glib.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
-
-#define MAX_ICE_IPS 16
 
 static const char usage[] =
     "usage: sfu-worker --listen PATH [--id N] [--log-level LEVEL] "
     "[--mode OCTAL]\n"
-    "                  [--ice-ip IP]... [--ice-announce IP] "
-    "[--ice-ports MIN-MAX]\n"
-    "                  [--ice-tcp] [--no-ice-udp] [--srtp PROFILE]\n"
-    "  --listen PATH       Unix stream socket the nginx module connects to\n"
-    "  --id N              worker number, reported in hello and log lines "
+    "                  [--rtc-ports MIN-MAX] [--rtc-listen IP]... "
+    "[--rtc-announce IP]\n"
+    "                  [--no-ice-udp | --no-ice-tcp] [--srtp-only PROFILE]\n"
+    "  --listen PATH        Unix stream socket the nginx module connects to\n"
+    "  --id N               worker number, reported in hello and log lines "
     "(default 0)\n"
-    "  --log-level LEVEL   error, warn, info (default) or debug\n"
-    "  --mode OCTAL        permissions of the socket file, e.g. 0660\n"
-    "  --ice-ip IP         gather media candidates on this address only; "
-    "repeatable\n"
-    "                      (default: every interface address)\n"
-    "  --ice-announce IP   write IP in host candidates instead of the bound "
-    "one (1:1 NAT)\n"
-    "  --ice-ports MIN-MAX UDP/TCP ports of media candidates "
+    "  --log-level LEVEL    error, warn, info (default) or debug\n"
+    "  --mode OCTAL         permissions of the socket file, e.g. 0660\n"
+    "  --rtc-ports MIN-MAX  UDP and TCP ports of the ICE host candidates "
     "(default: any)\n"
-    "  --ice-tcp           also gather ICE-TCP passive candidates\n"
-    "  --no-ice-udp        no UDP candidates (with --ice-tcp)\n"
-    "  --srtp PROFILE      gcm or aes-cm: only that DTLS-SRTP profile "
-    "(default: both, GCM first)\n";
+    "  --rtc-listen IP      gather ICE candidates on this address; repeatable "
+    "(default:\n"
+    "                       every interface address but loopback)\n"
+    "  --rtc-announce IP    address written in host candidates instead of "
+    "the bound\n"
+    "                       one, for a 1:1 NAT (default: the bound one)\n"
+    "  --no-ice-udp         no UDP candidates (ICE-TCP only)\n"
+    "  --no-ice-tcp         no ICE-TCP candidates (UDP only)\n"
+    "  --srtp-only PROFILE  AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM "
+    "(default: both,\n"
+    "                       GCM preferred)\n";
+
+/* --rtc-listen addresses, NULL-ended (libnice takes up to 64). */
+#define MAX_RTC_LISTEN 64
 
 static gboolean
 on_signal(gpointer data)
@@ -63,30 +69,44 @@ parse_number(const char *arg, int base, long max, long *out)
     return 0;
 }
 
-/* "MIN-MAX", both 1..65535, MIN <= MAX. */
-static int
-parse_ports(const char *arg, sfu_transport_config_t *cfg)
+static bool
+is_ip_literal(const char *s)
 {
-    unsigned min, max;
-    int end = 0;
+    unsigned char buf[sizeof(struct in6_addr)];
 
-    if (sscanf(arg, "%5u-%5u%n", &min, &max, &end) != 2
-        || arg[end] != '\0' || min == 0 || max > 65535 || min > max)
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* "MIN-MAX", 1 <= MIN <= MAX <= 65535 */
+static int
+parse_port_range(const char *arg, sfu_transport_config_t *cfg)
+{
+    const char *dash = strchr(arg, '-');
+    char min[8];
+    long lo, hi;
+
+    if (dash == NULL || (size_t) (dash - arg) >= sizeof(min)) {
+        return -1;
+    }
+    memcpy(min, arg, (size_t) (dash - arg));
+    min[dash - arg] = '\0';
+    if (parse_number(min, 10, 65535, &lo) != 0
+        || parse_number(dash + 1, 10, 65535, &hi) != 0 || lo == 0 || lo > hi)
     {
         return -1;
     }
-    cfg->port_min = (uint16_t) min;
-    cfg->port_max = (uint16_t) max;
+    cfg->port_min = (uint16_t) lo;
+    cfg->port_max = (uint16_t) hi;
     return 0;
 }
 
 static int
-parse_srtp(const char *arg, sfu_transport_config_t *cfg)
+parse_srtp_profile(const char *arg, sfu_srtp_profile_t *out)
 {
-    if (strcmp(arg, "gcm") == 0) {
-        cfg->srtp_only = SFU_SRTP_AEAD_AES_128_GCM;
-    } else if (strcmp(arg, "aes-cm") == 0) {
-        cfg->srtp_only = SFU_SRTP_AES128_CM_SHA1_80;
+    if (strcasecmp(arg, "AES_CM_128_HMAC_SHA1_80") == 0) {
+        *out = SFU_SRTP_AES128_CM_SHA1_80;
+    } else if (strcasecmp(arg, "AEAD_AES_128_GCM") == 0) {
+        *out = SFU_SRTP_AEAD_AES_128_GCM;
     } else {
         return -1;
     }
@@ -101,59 +121,27 @@ main(int argc, char **argv)
         { "id", required_argument, NULL, 'i' },
         { "log-level", required_argument, NULL, 'v' },
         { "mode", required_argument, NULL, 'm' },
-        { "ice-ip", required_argument, NULL, 'I' },
-        { "ice-announce", required_argument, NULL, 'A' },
-        { "ice-ports", required_argument, NULL, 'P' },
-        { "ice-tcp", no_argument, NULL, 'T' },
+        { "rtc-ports", required_argument, NULL, 'P' },
+        { "rtc-listen", required_argument, NULL, 'L' },
+        { "rtc-announce", required_argument, NULL, 'A' },
         { "no-ice-udp", no_argument, NULL, 'U' },
-        { "srtp", required_argument, NULL, 'S' },
+        { "no-ice-tcp", no_argument, NULL, 'T' },
+        { "srtp-only", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    static const char *ice_ips[MAX_ICE_IPS + 1];
-    static sfu_transport_config_t media = { .udp = true };
     const char *path = NULL;
     sfu_log_level_t level = SFU_LOG_INFO;
     long id = 0, mode = -1;
-    unsigned nips = 0;
+    static const char *rtc_listen[MAX_RTC_LISTEN + 1];
+    size_t n_listen = 0;
+    sfu_transport_config_t rtc = { .udp = true, .tcp = true };
     sfu_server_t *server;
     GMainLoop *loop;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "l:i:v:m:h", options, NULL)) != -1) {
         switch (opt) {
-        case 'I':
-            if (nips == MAX_ICE_IPS) {
-                fprintf(stderr, "sfu-worker: at most %d --ice-ip\n",
-                        MAX_ICE_IPS);
-                return 2;
-            }
-            ice_ips[nips++] = optarg;
-            media.listen = ice_ips;
-            break;
-        case 'A':
-            media.announce = optarg;
-            break;
-        case 'P':
-            if (parse_ports(optarg, &media) != 0) {
-                fprintf(stderr, "sfu-worker: --ice-ports wants MIN-MAX "
-                        "within 1-65535, not \"%s\"\n", optarg);
-                return 2;
-            }
-            break;
-        case 'T':
-            media.tcp = true;
-            break;
-        case 'U':
-            media.udp = false;
-            break;
-        case 'S':
-            if (parse_srtp(optarg, &media) != 0) {
-                fprintf(stderr, "sfu-worker: --srtp wants gcm or aes-cm, "
-                        "not \"%s\"\n", optarg);
-                return 2;
-            }
-            break;
         case 'l':
             path = optarg;
             break;
@@ -178,6 +166,46 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            if (parse_port_range(optarg, &rtc) != 0) {
+                fprintf(stderr, "sfu-worker: --rtc-ports wants MIN-MAX within "
+                        "1-65535, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'L':
+        case 'A':
+            if (!is_ip_literal(optarg)) {
+                fprintf(stderr, "sfu-worker: --rtc-%s wants an IPv4 or IPv6 "
+                        "address, not \"%s\"\n",
+                        opt == 'L' ? "listen" : "announce", optarg);
+                return 2;
+            }
+            if (opt == 'A') {
+                rtc.announce = optarg;
+            } else if (n_listen == MAX_RTC_LISTEN) {
+                fprintf(stderr, "sfu-worker: at most %d --rtc-listen\n",
+                        MAX_RTC_LISTEN);
+                return 2;
+            } else {
+                rtc_listen[n_listen++] = optarg;
+                rtc.listen = rtc_listen;
+            }
+            break;
+        case 'U':
+            rtc.udp = false;
+            break;
+        case 'T':
+            rtc.tcp = false;
+            break;
+        case 'S':
+            if (parse_srtp_profile(optarg, &rtc.srtp_only) != 0) {
+                fprintf(stderr, "sfu-worker: --srtp-only wants "
+                        "AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM, not "
+                        "\"%s\"\n", optarg);
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -191,22 +219,28 @@ main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    if (!rtc.udp && !rtc.tcp) {
+        fputs("sfu-worker: --no-ice-udp and --no-ice-tcp leave no way to "
+              "reach the worker\n", stderr);
+        return 2;
+    }
 
     sfu_log_init(level, (unsigned) id);
     signal(SIGPIPE, SIG_IGN);
-
-    if (sfu_transport_global_init(&media) != 0) {
-        return 2;
-    }
 
     loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, on_signal, loop);
     g_unix_signal_add(SIGINT, on_signal, loop);
 
+    if (sfu_transport_global_init(&rtc) != 0) {
+        g_main_loop_unref(loop);
+        return 1;
+    }
+
     server = sfu_server_start(path, (int) mode, (unsigned) id);
     if (server == NULL) {
-        g_main_loop_unref(loop);
         sfu_transport_global_cleanup();
+        g_main_loop_unref(loop);
         return 1;
     }
 

@@ -166,7 +166,8 @@ int sfu_transport_restart(sfu_transport_t *t);
  * Protects pkt in place (cap >= len + SFU_TRANSPORT_TRAILER) and sends it
  * on the selected pair.  0 sent, -1 dropped (not connected, protect or
  * send failed; counted in send_errors, not logged per packet; pkt may be
- * left protected).  No allocation.
+ * left protected).  The transport allocates nothing here (Debian's
+ * libsrtp2, built on NSS, does inside protect: see sfu/README.md).
  * Resending an RTP packet with a sequence number already sent on its SSRC
  * works under AES_CM_128_HMAC_SHA1_80 but is refused under
  * AEAD_AES_128_GCM, where it would reuse a nonce: retransmit through RTX.

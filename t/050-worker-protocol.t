@@ -247,4 +247,27 @@ $pid = start_worker('--listen', $sock, '--log-level', 'loud');
 waitpid($pid, 0);
 is($? >> 8, 2, 'an unknown log level is a usage error');
 
+# The media transport's options (sfu-worker --help).
+for my $bad (['--rtc-ports', '2000-1000'], ['--rtc-ports', '0-10'],
+             ['--rtc-ports', '5000'], ['--rtc-listen', 'localhost'],
+             ['--rtc-announce', 'example.org'], ['--srtp-only', 'NULL'],
+             ['--no-ice-udp', '--no-ice-tcp']) {
+    $pid = start_worker('--listen', $sock, @$bad);
+    waitpid($pid, 0);
+    is($? >> 8, 2, "@$bad is a usage error");
+}
+like(log_text(), qr/--rtc-ports wants MIN-MAX within 1-65535, not "2000-1000"/,
+     '... saying which value is wrong');
+
+$pid = start_worker('--listen', $sock, '--rtc-ports', '40000-40099',
+                    '--rtc-listen', '127.0.0.1', '--rtc-listen', '::1',
+                    '--rtc-announce', '192.0.2.1', '--no-ice-tcp',
+                    '--srtp-only', 'AEAD_AES_128_GCM');
+ok(connect_worker(), 'the worker starts with every transport option');
+like(log_text(), qr/dtls: certificate sha-256 (?:[0-9A-F]{2}:){31}[0-9A-F]{2}\n/,
+     '... and logs the fingerprint of the certificate it made');
+kill 'TERM', $pid;
+waitpid($pid, 0);
+is($?, 0, '... and exits cleanly');
+
 done_testing();

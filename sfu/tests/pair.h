@@ -21,6 +21,7 @@ struct pair_end {
     struct pair_end *peer;
     sfu_transport_state_t state;
     bool free_on_final;     /* free the transport from its state handler */
+    bool free_on_rtp;       /* ... from its rtp handler */
     unsigned gathered;      /* gathering_done calls */
     unsigned rtp, rtcp;     /* packets handed up */
     uint8_t last[SFU_TRANSPORT_MTU];
@@ -83,9 +84,14 @@ pair_keep(struct pair_end *e, const uint8_t *pkt, size_t len)
 static void
 pair_on_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data)
 {
-    (void) t;
-    ((struct pair_end *) data)->rtp++;
-    pair_keep(data, pkt, len);
+    struct pair_end *e = data;
+
+    e->rtp++;
+    pair_keep(e, pkt, len);
+    if (e->free_on_rtp) {
+        sfu_transport_free(t);
+        e->t = NULL;
+    }
 }
 
 static void

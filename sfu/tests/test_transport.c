@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "dtls.h"
+#include "dtls_ignore.h"
 #include "log.h"
 #include "media.h"
 #include "pair.h"
@@ -248,23 +249,10 @@ on_hello(void *data, const uint8_t *datagram, size_t len)
 }
 
 static void
-ignore_keys(void *data, const sfu_srtp_keys_t *keys)
-{
-    (void) data;
-    (void) keys;
-}
-
-static void
-ignore(void *data)
-{
-    (void) data;
-}
-
-static void
 client_hello_from_stranger(unsigned port)
 {
-    static const sfu_dtls_callbacks_t cb = { on_hello, ignore_keys, ignore,
-                                             ignore };
+    static const sfu_dtls_callbacks_t cb = { on_hello, dtls_ignore_keys,
+                                             dtls_ignore, dtls_ignore };
     struct sockaddr_in to;
     sfu_dtls_t *d;
 
@@ -369,6 +357,31 @@ test_close(void)
     pair_free(&p);
 }
 
+static bool
+gone(void *arg)
+{
+    return ((struct pair_end *) arg)->t == NULL;
+}
+
+static void
+test_free_in_rtp_handler(void)
+{
+    struct pair p;
+    uint8_t buf[200 + SFU_TRANSPORT_TRAILER];
+
+    connect_pair(&p);
+    p.e[1].free_on_rtp = true;
+    for (int i = 0; i < 20; i++) {
+        sfu_transport_send_rtp(p.e[0].t, buf, make_rtp(buf, 200, next_seq++),
+                               sizeof(buf));
+    }
+    ok(run_until(gone, &p.e[1], 5) && p.e[1].rtp == 1,
+       "a transport freed by its rtp handler hands up nothing more");
+    ok(run_until(peer_closed, &p.e[0], 5),
+       "and its peer sees the close_notify");
+    pair_free(&p);
+}
+
 static void
 phase(const char *name, sfu_transport_config_t *cfg)
 {
@@ -400,6 +413,7 @@ main(void)
     test_injected();
     test_restart();
     test_close();
+    test_free_in_rtp_handler();
     sfu_transport_global_cleanup();
 
     phase("AES_CM_128_HMAC_SHA1_80 only", &cm);
