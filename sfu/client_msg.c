@@ -120,6 +120,11 @@ sfu_envelope_parse(json_t *env, struct sfu_envelope *out, struct sfu_msg_error *
     if (strcmp(out->role, "host") != 0 && strcmp(out->role, "participant") != 0) {
         return sfu_msg_refuse(err, "bad-message", "\"role\" must be \"host\" or \"participant\"");
     }
+    if (json_object_get(env, "name") != NULL
+        && (out->name = string_field(env, "name", SFU_NAME_MAX, NULL, err)) == NULL)
+    {
+        return -1;
+    }
     out->msg = json_object_get(env, "msg");
     if (!json_is_object(out->msg)) {
         return sfu_msg_refuse(err, "bad-message", "\"msg\" must be an object");

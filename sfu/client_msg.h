@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #define SFU_CHAT_MAX 4096               /* bytes of a chat message's text */
+#define SFU_NAME_MAX 1024               /* bytes of a display name */
 
 enum sfu_client_type {
     SFU_CLIENT_JOIN,
@@ -53,6 +54,7 @@ struct sfu_envelope {
     const char *room;
     const char *participant;
     const char *role;                   /* "host" or "participant" */
+    const char *name;                   /* the display name from the token; NULL when not given */
     json_t *msg;
 };
 

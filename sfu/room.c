@@ -91,7 +91,7 @@ send_event(sfu_conn_t *c, const char *event, const char *room, const char *parti
 }
 
 sfu_participant_t *
-sfu_room_join(const char *room, const char *participant, const char *role, sfu_conn_t *conn)
+sfu_room_join(const char *room, const char *participant, const char *role, const char *name, sfu_conn_t *conn)
 {
     sfu_room_t *r = sfu_room_find(room);
     sfu_participant_t *p;
@@ -105,6 +105,7 @@ sfu_room_join(const char *room, const char *participant, const char *role, sfu_c
     p = g_new0(sfu_participant_t, 1);
     g_strlcpy(p->id, participant, sizeof(p->id));
     g_strlcpy(p->role, role, sizeof(p->role));
+    p->name = g_strdup(name);
     g_strlcpy(p->quality, "auto", sizeof(p->quality));
     p->room = r;
     p->conn = conn;
@@ -137,6 +138,7 @@ participant_free(sfu_participant_t *p)
 {
     sfu_publisher_clear(p);
     sfu_subscriber_clear(p);
+    g_free(p->name);
     g_free(p);
 }
 
@@ -291,9 +293,9 @@ sfu_room_participant_json(sfu_participant_t *p, sfu_participant_t *viewer)
 
         json_array_append_new(tracks, track_json(t, viewer != NULL ? sfu_subscriber_mid(&viewer->sub, t) : NULL));
     }
-    return json_pack("{s:s, s:s, s:b, s:b, s:b, s:o*}", "participant_id", p->id, "role", p->role,
-                     "audio", p->audio, "video", p->video, "screen", sfu_publisher_screen(&p->pub) != NULL,
-                     "tracks", tracks);
+    return json_pack("{s:s, s:s*, s:s, s:b, s:b, s:b, s:o*}", "participant_id", p->id, "name", p->name,
+                     "role", p->role, "audio", p->audio, "video", p->video,
+                     "screen", sfu_publisher_screen(&p->pub) != NULL, "tracks", tracks);
 }
 
 unsigned

@@ -27,6 +27,7 @@ typedef struct sfu_participant sfu_participant_t;
 struct sfu_participant {
     char id[SFU_ID_MAX + 1];
     char role[16];
+    char *name;                         /* display name, or NULL */
     sfu_room_t *room;
     sfu_conn_t *conn;                   /* deliveries go here */
     bool audio;                         /* the last toggle-audio / toggle-video */
@@ -47,10 +48,12 @@ struct sfu_room {
 sfu_room_t *sfu_room_find(const char *id);
 
 /*
- * Adds a participant to the room (made if it does not exist) and reports
- * the event to the module on conn.  NULL when the room is full.
+ * Adds a participant (name may be NULL) to the room, made if it does not
+ * exist, and reports the event to the module on conn.  NULL when the room
+ * is full.
  */
-sfu_participant_t *sfu_room_join(const char *room, const char *participant, const char *role, sfu_conn_t *conn);
+sfu_participant_t *sfu_room_join(const char *room, const char *participant, const char *role, const char *name,
+    sfu_conn_t *conn);
 
 sfu_participant_t *sfu_room_participant(sfu_room_t *r, const char *id);
 
@@ -80,8 +83,8 @@ void sfu_room_broadcast(sfu_room_t *r, const sfu_participant_t *except, json_t *
 void sfu_room_error(sfu_participant_t *p, const char *code, const char *message);
 
 /*
- * The participant as others see it: {participant_id, role, audio, video,
- * screen, tracks:[...]}; with viewer, each track carries viewer's
+ * The participant as others see it: {participant_id, name?, role, audio,
+ * video, screen, tracks:[...]}; with viewer, each track carries viewer's
  * subscribe-side mid.  NULL when out of memory.
  */
 json_t *sfu_room_participant_json(sfu_participant_t *p, sfu_participant_t *viewer);

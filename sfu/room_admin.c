@@ -10,60 +10,51 @@
 #include "proto.h"
 #include "room.h"
 
-/* The request's participant, or NULL after answering that there is none. */
-static sfu_participant_t *
-requested_participant(sfu_conn_t *c, json_t *msg, const char **room)
-{
-    struct sfu_msg_error err;
-    const char *participant;
-    sfu_participant_t *p;
-
-    if (sfu_request_ids(msg, room, &participant, &err) != 0) {
-        sfu_proto_error(c, msg, err.code, err.message);
-        return NULL;
-    }
-    p = sfu_room_participant(sfu_room_find(*room), participant);
-    if (p == NULL && json_object_get(msg, "id") != NULL) {
-        sfu_proto_error(c, msg, "not-found", "no such participant in the room");
-    }
-    return p;
-}
-
+/* The reply to a request with an id: its own type, room, participant (if any) and found (if given). */
 static void
-reply_done(sfu_conn_t *c, json_t *msg, const char *room)
+reply_done(sfu_conn_t *c, json_t *msg, const char *room, json_t *found)
 {
-    json_t *participant = json_object_get(msg, "participant");
-
     if (json_object_get(msg, "id") == NULL) {
+        json_decref(found);
         return;
     }
-    sfu_proto_reply(c, msg, json_pack("{s:s, s:s, s:O*}", "type", json_string_value(json_object_get(msg, "type")),
-                                      "room", room, "participant", participant));
+    sfu_proto_reply(c, msg, json_pack("{s:s, s:s, s:O*, s:o*}", "type", json_string_value(json_object_get(msg, "type")),
+                                      "room", room, "participant", json_object_get(msg, "participant"),
+                                      "found", found));
+}
+
+/* disconnect and kick: the participant leaves, with or without hearing why first. */
+static void
+remove_participant(sfu_conn_t *c, json_t *msg, const char *reason, const char *told)
+{
+    struct sfu_msg_error err;
+    const char *room, *participant;
+    sfu_participant_t *p;
+
+    if (sfu_request_ids(msg, &room, &participant, &err) != 0) {
+        sfu_proto_error(c, msg, err.code, err.message);
+        return;
+    }
+    p = sfu_room_participant(sfu_room_find(room), participant);
+    if (p != NULL) {
+        if (told != NULL) {
+            sfu_room_deliver(p, json_pack("{s:s}", "type", told));
+        }
+        sfu_room_leave(p, reason, true);
+    }
+    reply_done(c, msg, room, json_boolean(p != NULL));
 }
 
 void
 sfu_admin_disconnect(sfu_conn_t *c, json_t *msg)
 {
-    const char *room;
-    sfu_participant_t *p = requested_participant(c, msg, &room);
-
-    if (p != NULL) {
-        sfu_room_leave(p, "disconnected", true);
-        reply_done(c, msg, room);
-    }
+    remove_participant(c, msg, "disconnected", NULL);
 }
 
 void
 sfu_admin_kick(sfu_conn_t *c, json_t *msg)
 {
-    const char *room;
-    sfu_participant_t *p = requested_participant(c, msg, &room);
-
-    if (p != NULL) {
-        sfu_room_deliver(p, json_pack("{s:s}", "type", "kicked"));
-        sfu_room_leave(p, "kicked", true);
-        reply_done(c, msg, room);
-    }
+    remove_participant(c, msg, "kicked", "kicked");
 }
 
 void
@@ -82,12 +73,16 @@ sfu_admin_close_room(sfu_conn_t *c, json_t *msg)
         sfu_room_broadcast(r, NULL, json_pack("{s:s}", "type", "room-closed"));
         sfu_room_close(r);
     }
-    reply_done(c, msg, room);
+    reply_done(c, msg, room, NULL);
 }
 
-/* Answers a request about one room with a list built from each of its participants. */
+/*
+ * Answers a request about one room with a list built from each of its
+ * participants: {type, room, participants: [...]}, or with wrap, {type,
+ * room, <wrap>: {participants: [...]}} ({} for a room not held here).
+ */
 static void
-reply_list(sfu_conn_t *c, json_t *msg, const char *type, json_t *(*each)(sfu_participant_t *p))
+reply_list(sfu_conn_t *c, json_t *msg, const char *type, const char *wrap, json_t *(*each)(sfu_participant_t *p))
 {
     struct sfu_msg_error err;
     const char *room;
@@ -104,7 +99,16 @@ reply_list(sfu_conn_t *c, json_t *msg, const char *type, json_t *(*each)(sfu_par
     for (i = 0; list != NULL && r != NULL && i < r->participants->len; i++) {
         json_array_append_new(list, each(g_ptr_array_index(r->participants, i)));
     }
-    sfu_proto_reply(c, msg, json_pack("{s:s, s:s, s:o*}", "type", type, "room", room, "participants", list));
+    if (wrap == NULL) {
+        sfu_proto_reply(c, msg, json_pack("{s:s, s:s, s:o*}", "type", type, "room", room, "participants", list));
+        return;
+    }
+    if (r == NULL) {
+        json_decref(list);
+        list = NULL;
+    }
+    sfu_proto_reply(c, msg, json_pack("{s:s, s:s, s:o}", "type", type, "room", room, wrap,
+                                      list != NULL ? json_pack("{s:o}", "participants", list) : json_object()));
 }
 
 static json_t *
@@ -116,7 +120,7 @@ participant_entry(sfu_participant_t *p)
 void
 sfu_admin_participants(sfu_conn_t *c, json_t *msg)
 {
-    reply_list(c, msg, "participants", participant_entry);
+    reply_list(c, msg, "participants", NULL, participant_entry);
 }
 
 static const char *
@@ -196,5 +200,5 @@ stats_entry(sfu_participant_t *p)
 void
 sfu_admin_stats(sfu_conn_t *c, json_t *msg)
 {
-    reply_list(c, msg, "stats", stats_entry);
+    reply_list(c, msg, "stats", "stats", stats_entry);
 }

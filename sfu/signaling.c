@@ -41,7 +41,7 @@ join(sfu_conn_t *c, const struct sfu_envelope *env, const struct sfu_client_msg 
         error_to(c, env, "already-joined", "this participant is already in the room");
         return;
     }
-    p = sfu_room_join(env->room, env->participant, env->role, c);
+    p = sfu_room_join(env->room, env->participant, env->role, env->name, c);
     if (p == NULL) {
         error_to(c, env, "room-full", "the room has as many participants as a worker takes");
         return;
@@ -65,9 +65,9 @@ join(sfu_conn_t *c, const struct sfu_envelope *env, const struct sfu_client_msg 
     }
     sfu_room_deliver(p, json_pack("{s:s, s:s, s:o*}", "type", "joined", "participant_id", p->id,
                                   "participants", others));
-    sfu_room_broadcast(r, p, json_pack("{s:s, s:s, s:s, s:b, s:b}", "type", "participant-joined",
-                                       "participant_id", p->id, "role", p->role, "audio", p->audio,
-                                       "video", p->video));
+    sfu_room_broadcast(r, p, json_pack("{s:s, s:s, s:s*, s:s, s:b, s:b}", "type", "participant-joined",
+                                       "participant_id", p->id, "name", p->name, "role", p->role,
+                                       "audio", p->audio, "video", p->video));
     sfu_subscriber_negotiate(p);
 }
 

@@ -25,9 +25,9 @@ sub fixture {
 }
 
 sub client {
-    my ($c, $participant, $msg, $role) = @_;
+    my ($c, $participant, $msg, $role, $name) = @_;
     $c->send({ type => 'client', room => $room, participant => $participant,
-               role => $role // 'participant', msg => $msg });
+               role => $role // 'participant', msg => $msg, defined $name ? (name => $name) : () });
 }
 
 # The next message delivered to $participant with that type, or undef.
@@ -74,12 +74,12 @@ sub answer_for {
     return join("\r\n", @out) . "\r\n";
 }
 
-my $w = SFUTest::Worker->start('--ice-ip', '127.0.0.1', '--log-level', 'debug');
+my $w = SFUTest::Worker->start('--rtc-listen', '127.0.0.1', '--log-level', 'debug');
 my $a = $w->connect;   # nginx worker process 1: alice
 my $b = $w->connect;   # nginx worker process 2: bob
 
 # join, and deliveries on the connection each join came through
-client($a, 'alice', { type => 'join' }, 'host');
+client($a, 'alice', { type => 'join' }, 'host', 'Ada');
 my $joined = delivered($a, 'alice', 'joined');
 is_deeply($joined, { type => 'joined', participant_id => 'alice', participants => [] },
           'alice joins an empty room');
@@ -88,9 +88,10 @@ is_deeply(top($a, 'event'), { type => 'event', event => 'participant-joined', ro
 
 client($b, 'bob', { type => 'join', audio => JSON::PP::true, video => JSON::PP::false });
 $joined = delivered($b, 'bob', 'joined');
-is_deeply($joined->{participants}, [ { participant_id => 'alice', role => 'host', audio => JSON::PP::true,
-                                       video => JSON::PP::true, screen => JSON::PP::false, tracks => [] } ],
-          'bob\'s joined lists alice as host, on his connection');
+is_deeply($joined->{participants}, [ { participant_id => 'alice', name => 'Ada', role => 'host',
+                                       audio => JSON::PP::true, video => JSON::PP::true, screen => JSON::PP::false,
+                                       tracks => [] } ],
+          'bob\'s joined lists alice as host, with her name, on his connection');
 my $pj = delivered($a, 'alice', 'participant-joined');
 is_deeply($pj, { type => 'participant-joined', participant_id => 'bob', role => 'participant',
                  audio => JSON::PP::true, video => JSON::PP::false },
@@ -201,20 +202,21 @@ is_deeply([ map { $_->{source} } @{ $list->{participants}[0]{tracks} } ], [ qw(m
           'alice: microphone, camera and screen');
 ok($list->{participants}[0]{screen}, 'alice is sharing her screen');
 $a->send({ type => 'stats', id => 8, room => $room });
-my $stats = top($a, 'stats');
-is($stats->{id}, 8, 'stats echoes its id');
+my $reply = top($a, 'stats');
+is($reply->{id}, 8, 'stats echoes its id');
+my $stats = $reply->{stats};
 is_deeply([ map { $_->{codec} } @{ $stats->{participants}[0]{tracks} } ], [ qw(opus VP8 VP8) ],
           'stats: alice\'s tracks with their codecs');
 ok(exists $stats->{participants}[0]{publish}{packets_in}, 'stats: her publish transport\'s counters');
 is(scalar @{ $stats->{participants}[1]{subscriptions} }, 3, 'stats: bob receives three tracks');
 $a->send({ type => 'stats', id => 9, room => 'elsewhere' });
-is_deeply(top($a, 'stats'), { type => 'stats', id => 9, room => 'elsewhere', participants => [] },
+is_deeply(top($a, 'stats'), { type => 'stats', id => 9, room => 'elsewhere', stats => {} },
           'stats of a room this worker does not hold: empty');
 
 # kick
 $a->send({ type => 'kick', id => 10, room => $room, participant => 'bob' });
-is_deeply(top($a, 'kick'), { type => 'kick', id => 10, room => $room, participant => 'bob' },
-          'a kick is answered with its id');
+is_deeply(top($a, 'kick'), { type => 'kick', id => 10, room => $room, participant => 'bob', found => JSON::PP::true },
+          'a kick is answered with its id, found');
 ok(delivered($b, 'bob', 'kicked'), 'bob is told he was kicked');
 is_deeply(top($b, 'event'), { type => 'event', event => 'participant-left', room => $room, participant => 'bob' },
           'the module holding bob gets participant-left');
@@ -224,7 +226,8 @@ is_deeply(delivered($a, 'alice', 'participant-left'),
           { type => 'participant-left', participant_id => 'bob', reason => 'kicked' },
           'and hears he left, kicked');
 $a->send({ type => 'kick', id => 11, room => $room, participant => 'bob' });
-is(top($a, 'error')->{code}, 'not-found', 'kicking someone not there: not-found');
+is_deeply(top($a, 'kick'), { type => 'kick', id => 11, room => $room, participant => 'bob', found => JSON::PP::false },
+          'kicking someone not there: found false');
 
 # disconnect, and a whole connection closing
 client($b, 'bob', { type => 'join' });
