@@ -12,9 +12,14 @@
 #include "rtp_payload.h"
 #include "transport.h"
 
-/* Every rewritten packet is built here: the sinks send (and protect) it before the next one. */
-static uint8_t scratch[SFU_TRANSPORT_MTU];
-#define SCRATCH_MAX_PACKET (SFU_TRANSPORT_MTU - SFU_TRANSPORT_TRAILER)
+/*
+ * Every rewritten packet is built here: the sinks send (and protect) it
+ * before the next one.  Any packet the transport hands up (up to its MTU)
+ * fits, as its retransmission with the 2 bytes RTX adds, with room for
+ * the SRTP trailer past it.
+ */
+#define SCRATCH_MAX_PACKET (SFU_TRANSPORT_MTU + 2)
+static uint8_t scratch[SCRATCH_MAX_PACKET + SFU_TRANSPORT_TRAILER];
 
 static const char *const source_names[] = {
     [SFU_SOURCE_MICROPHONE] = "microphone",

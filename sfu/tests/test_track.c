@@ -138,9 +138,22 @@ test_fan_out(void)
     ok(memcmp(p.payload + 2, vp8_delta, sizeof(vp8_delta)) == 0, "with the cached payload");
     is_int(cap_b.count, 3, "the other subscriber gets nothing extra");
 
+    {
+        struct sfu_rtp_packet big;
+        static uint8_t large[1400];
+
+        memcpy(large, vp8_delta, sizeof(vp8_delta));
+        rtp_build(in, &big, 96, 15, 45000, 0x1111, NULL, large, sizeof(large));
+        sfu_track_receive(t, &big, false, 12825000);
+        ok(cap_a.count == 5 && cap_a.len[4] == 12 + sizeof(large),
+           "a packet as large as GStreamer's (1400-byte payload) is forwarded");
+        nack[0] = 4;
+        sfu_downtrack_nack(&a, nack, 1);
+        ok(cap_a.count == 6 && cap_a.len[5] == 12 + 2 + sizeof(large), "and retransmitted as RTX");
+    }
     sfu_track_detach(&b);
-    receive(t, 15, false, 12830000);
-    ok(cap_a.count == 5 && cap_b.count == 3, "a detached downtrack gets nothing");
+    receive(t, 16, false, 12830000);
+    ok(cap_a.count == 7 && cap_b.count == 4, "a detached downtrack gets nothing");
     sfu_track_free(t);
     ok(a.track == NULL && idle.track == NULL, "freeing the track detaches its downtracks");
 }
