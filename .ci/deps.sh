@@ -17,6 +17,11 @@ packages=(
     libtest-base-perl libtext-diff-perl libtest-longstring-perl libwww-perl
     libipc-run-perl liblist-moreutils-perl liburi-perl libjson-pp-perl
     libprotocol-websocket-perl libio-socket-ssl-perl
+    # WebRTC test peers (t/peers): aiortc, and GStreamer webrtcbin from Python
+    python3-aiortc python3-websockets python3-numpy
+    python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+    gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1 gstreamer1.0-nice
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     # deployment description check, benchmarks
     docker-compose wrk curl
 )

@@ -5,6 +5,7 @@ package SFUTest::Worker;
 #
 #   my $w = SFUTest::Worker->start('--ice-ip', '127.0.0.1');
 #   my $c = $w->connect;                  # its hello is read and checked
+#   $w->path;                             # the socket, for other programs
 #   $c->send({ type => 'ping', id => 1 });
 #   my $m = $c->expect(sub { $_[0]{type} eq 'pong' });    # undef on timeout
 #   my @rest = $c->sync;                  # everything sent to $c so far
@@ -59,6 +60,8 @@ sub connect {
     $hello or die "no hello from the worker\n";
     return $c;
 }
+
+sub path { $_[0]{sock} }
 
 sub log_text {
     my ($self) = @_;
