@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "proto.h"
+#include "room.h"
 #include "server.h"
 #include "transport.h"
 
@@ -249,6 +250,7 @@ main(int argc, char **argv)
     g_main_loop_run(loop);
 
     sfu_log_info("shutting down");
+    sfu_rooms_shutdown();
     sfu_server_stop(server);
     sfu_transport_global_cleanup();
     g_main_loop_unref(loop);

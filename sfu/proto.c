@@ -1,11 +1,14 @@
 /*
  * proto: the messages of the module <-> worker protocol (PROTOCOL.md).
  * Every message is a JSON object whose "type" names it; a request may
- * carry an "id" that the reply (or the error) echoes.
+ * carry an "id" that the reply (or the error) echoes.  Room messages are
+ * routed to signaling.c (a client's) and room_admin.c (the module's own).
  */
 
 #include "proto.h"
 #include "log.h"
+#include "room_admin.h"
+#include "signaling.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +25,12 @@ static void proto_ping(sfu_conn_t *c, json_t *msg);
 
 static const proto_route_t proto_routes[] = {
     { "ping", proto_ping },
+    { "client", sfu_signaling_client },
+    { "disconnect", sfu_admin_disconnect },
+    { "kick", sfu_admin_kick },
+    { "close-room", sfu_admin_close_room },
+    { "participants", sfu_admin_participants },
+    { "stats", sfu_admin_stats },
 };
 
 /* Sends msg and drops the caller's reference. */
@@ -37,14 +46,10 @@ proto_send(sfu_conn_t *c, json_t *msg)
     json_decref(msg);
 }
 
-static void
-proto_error(sfu_conn_t *c, json_t *request, const char *code,
-            const char *text)
+void
+sfu_proto_reply(sfu_conn_t *c, json_t *request, json_t *reply)
 {
-    json_t *reply, *id;
-
-    reply = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code,
-                      "message", text);
+    json_t *id;
 
     id = request ? json_object_get(request, "id") : NULL;
     if (reply != NULL && id != NULL) {
@@ -52,6 +57,14 @@ proto_error(sfu_conn_t *c, json_t *request, const char *code,
     }
 
     proto_send(c, reply);
+}
+
+void
+sfu_proto_error(sfu_conn_t *c, json_t *request, const char *code,
+                const char *text)
+{
+    sfu_proto_reply(c, request, json_pack("{s:s, s:s, s:s}", "type", "error",
+                                          "code", code, "message", text));
 }
 
 void
@@ -69,16 +82,7 @@ sfu_proto_hello(sfu_conn_t *c, unsigned worker_id)
 static void
 proto_ping(sfu_conn_t *c, json_t *msg)
 {
-    json_t *pong, *id;
-
-    pong = json_pack("{s:s}", "type", "pong");
-
-    id = json_object_get(msg, "id");
-    if (pong != NULL && id != NULL) {
-        json_object_set(pong, "id", id);
-    }
-
-    proto_send(c, pong);
+    sfu_proto_reply(c, msg, json_pack("{s:s}", "type", "pong"));
 }
 
 void
@@ -92,7 +96,7 @@ sfu_proto_message(sfu_conn_t *c, json_t *msg)
     if (type == NULL) {
         sfu_log_info("conn %u: message without a string \"type\"",
                      sfu_conn_id(c));
-        proto_error(c, msg, "bad-message",
+        sfu_proto_error(c, msg, "bad-message",
                     "a message needs a string \"type\"");
         return;
     }
@@ -111,7 +115,7 @@ sfu_proto_message(sfu_conn_t *c, json_t *msg)
     sfu_log_printable(text);
 
     sfu_log_info("conn %u: %s", sfu_conn_id(c), text);
-    proto_error(c, msg, "unknown-type", text);
+    sfu_proto_error(c, msg, "unknown-type", text);
 }
 
 void

@@ -1,12 +1,14 @@
 /*
  * server: the worker's listening Unix socket and the set of module
  * connections accepted on it (every nginx worker process holds one).
+ * When one closes, the participants that joined through it leave.
  */
 
 #include "server.h"
 #include "conn.h"
 #include "log.h"
 #include "proto.h"
+#include "room.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -52,6 +54,7 @@ server_closed(sfu_conn_t *c, void *data)
     sfu_server_t *s = data;
 
     s->conns = g_list_remove(s->conns, c);
+    sfu_rooms_conn_closed(c);
     sfu_log_info("conn %u: closed, %u left", sfu_conn_id(c),
                  g_list_length(s->conns));
 }

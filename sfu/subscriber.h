@@ -1,0 +1,76 @@
+/*
+ * subscriber: the subscribe side of a participant.  Every track of the
+ * others gets an m-line (a slot) in the SFU's offer, with SSRCs and
+ * payload types of this subscriber's own; a slot whose track is gone is
+ * offered inactive and, once the client has answered that, reused for the
+ * next track of its kind.  One offer is outstanding at a time: changes
+ * made meanwhile go into the next one, sent when the answer arrives.
+ * A slot's media flows once the client accepted it and the transport is
+ * connected; each start asks the publisher for a key frame.
+ */
+#ifndef SFU_SUBSCRIBER_H
+#define SFU_SUBSCRIBER_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "negotiate.h"
+#include "peer.h"
+#include "track.h"
+
+#define SFU_SUB_MAX_CONFIGS 24          /* distinct codec configurations in one subscribe session */
+
+struct sfu_participant;
+
+struct sfu_sub_slot {
+    struct sfu_sub_media media;         /* the m-line as the next offer writes it */
+    struct sfu_downtrack down;
+    uint32_t answered_ssrc;             /* the SSRC the client accepted this m-line with; 0 none */
+    bool reusable;                      /* offered inactive and answered so */
+};
+
+struct sfu_pt_entry {
+    struct sfu_codec config;
+    uint8_t pt;
+    uint8_t rtx_pt;
+};
+
+struct sfu_subscriber {
+    struct sfu_peer *peer;              /* made with the first offer */
+    GPtrArray *slots;                   /* struct sfu_sub_slot *, owned, in m-line order */
+    struct sfu_sub_media *offered;      /* the m-lines of the outstanding (or last) offer */
+    unsigned offered_count;
+    bool offering;                      /* an offer is out, its answer not yet in */
+    bool changed;                       /* the slots changed since the last offer */
+    bool broken;                        /* the transport failed: no more offers */
+    struct sfu_pt_entry pts[SFU_SUB_MAX_CONFIGS];
+    unsigned pt_count;
+    char session_id[24];
+    uint64_t version;
+    int64_t report_due_us;
+};
+
+void sfu_subscriber_init(struct sfu_subscriber *sub);
+
+/* Stops every downtrack and closes the transport. */
+void sfu_subscriber_clear(struct sfu_participant *p);
+
+/* Gives t a slot in p's next offer; its mid, or NULL when p has no m-line left for it. */
+const char *sfu_subscriber_add(struct sfu_participant *p, struct sfu_track *t);
+
+/* t is going: its slot stops and goes inactive in the next offer. */
+void sfu_subscriber_remove(struct sfu_participant *p, struct sfu_track *t);
+
+/* The mid of t's slot, or NULL. */
+const char *sfu_subscriber_mid(const struct sfu_subscriber *sub, const struct sfu_track *t);
+
+/* Sends an offer if the slots changed and none is outstanding (once the transport has its candidates). */
+void sfu_subscriber_negotiate(struct sfu_participant *p);
+
+/* The client's answer to the outstanding offer; -1 with err filled when refused. */
+int sfu_subscriber_answer(struct sfu_participant *p, const char *sdp, size_t len, struct sfu_msg_error *err);
+
+/* Sender reports; called a few times a second. */
+void sfu_subscriber_tick(struct sfu_participant *p, int64_t now_us);
+
+#endif
