@@ -3,7 +3,7 @@ package SFUTest::Worker;
 # A private build/sfu/sfu-worker for a test, and connections to it that
 # speak sfu/PROTOCOL.md the way the nginx module does.
 #
-#   my $w = SFUTest::Worker->start('--ice-ip', '127.0.0.1');
+#   my $w = SFUTest::Worker->start('--rtc-listen', '127.0.0.1');
 #   my $c = $w->connect;                  # its hello is read and checked
 #   $w->path;                             # the socket, for other programs
 #   $c->send({ type => 'ping', id => 1 });
