@@ -63,6 +63,7 @@ $(BUILD)/fuzz/fuzz_request_body: ngx_module/fuzz/fuzz_request_body.c \
 
 $(BUILD)/fuzz/fuzz_jwt: ngx_module/fuzz/fuzz_jwt.c \
 		ngx_module/ngx_http_sfu_jwt.c ngx_module/ngx_http_sfu_jwt.h \
+		ngx_module/ngx_http_sfu_jwt_json.c ngx_module/ngx_http_sfu_jwt_json.h \
 		ngx_module/ngx_http_sfu_hmac.c ngx_module/ngx_http_sfu_hmac.h
 	mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -lcrypto -ljansson -o $@

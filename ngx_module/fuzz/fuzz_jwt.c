@@ -1,6 +1,7 @@
 /*
- * libFuzzer target: join tokens (ngx_http_sfu_jwt.c), the code the module
- * runs.  The first byte picks what the rest is:
+ * libFuzzer target: join tokens (ngx_http_sfu_jwt.c and its JSON reader,
+ * ngx_http_sfu_jwt_json.c), the code the module runs.  The first byte
+ * picks what the rest is:
  *   0  a whole token, as a client sends it
  *   1  the header's JSON, in a token we sign (to reach past the signature)
  *   2  the payload's JSON, in a token we sign

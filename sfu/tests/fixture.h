@@ -1,6 +1,6 @@
 /*
  * fixture.h: reading the SDP fixtures of tests/fixtures/ (offers written in
- * the style of Chromium, aiortc 1.4 and GStreamer webrtcbin).
+ * the style of Chromium, Firefox, aiortc 1.4 and GStreamer webrtcbin).
  */
 #ifndef SFU_TEST_FIXTURE_H
 #define SFU_TEST_FIXTURE_H
