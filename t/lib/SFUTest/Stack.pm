@@ -187,6 +187,9 @@ sub _start_nginx {
              . "    sfu_stun_uri stun:127.0.0.1:$t->{port};\n"
              . "    sfu_turn_uri turn:127.0.0.1:$t->{port}?transport=udp;\n";
     }
+    # the module this stack was checked with, also outside t/bin/run-tests
+    # (make bench-call)
+    local $ENV{TEST_NGINX_LOAD_MODULES} = $Module;
     $self->{nginx} = SFUTest::HTTP->start_nginx(
         root => "$self->{dir}/nginx", port => $port,
         workers => $self->{nginx_workers}, log_level => 'info',
