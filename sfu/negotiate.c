@@ -87,6 +87,17 @@ sfu_negotiate_copy_remote(const struct sfu_sdp_session *s, const struct sfu_sdp_
     return 0;
 }
 
+static void
+put_credentials(const struct sfu_local_transport *local, enum sfu_sdp_setup setup, struct sfu_sdp_media *m)
+{
+    m->transport.ice_ufrag = sfu_sdp_str_from(local->ice_ufrag);
+    m->transport.ice_pwd = sfu_sdp_str_from(local->ice_pwd);
+    m->transport.ice_options = sfu_sdp_str_from("trickle");
+    m->transport.fingerprint_algo = sfu_sdp_str_from(local->fingerprint_algo);
+    m->transport.fingerprint = sfu_sdp_str_from(local->fingerprint);
+    m->transport.setup = setup;
+}
+
 /* Candidates go on the first m-line only: every m-line shares its transport. */
 void
 sfu_negotiate_put_local(const struct sfu_local_transport *local, enum sfu_sdp_setup setup, bool first,
@@ -95,12 +106,7 @@ sfu_negotiate_put_local(const struct sfu_local_transport *local, enum sfu_sdp_se
     struct sfu_sdp_error err;
     unsigned i;
 
-    m->transport.ice_ufrag = sfu_sdp_str_from(local->ice_ufrag);
-    m->transport.ice_pwd = sfu_sdp_str_from(local->ice_pwd);
-    m->transport.ice_options = sfu_sdp_str_from("trickle");
-    m->transport.fingerprint_algo = sfu_sdp_str_from(local->fingerprint_algo);
-    m->transport.fingerprint = sfu_sdp_str_from(local->fingerprint);
-    m->transport.setup = setup;
+    put_credentials(local, setup, m);
     m->rtcp_mux = true;
     if (!first) {
         return;
@@ -337,6 +343,7 @@ sfu_negotiate_publish_answer(const struct sfu_sdp_session *offer, const struct s
     const struct sfu_local_transport *local, const char *session_id, uint64_t version,
     struct sfu_sdp_session *answer)
 {
+    enum sfu_sdp_setup setup = decided->remote.dtls_client ? SFU_SDP_SETUP_ACTIVE : SFU_SDP_SETUP_PASSIVE;
     const struct sfu_pub_media *pm;
     const struct sfu_sdp_media *m;
     struct sfu_sdp_media *a;
@@ -352,6 +359,14 @@ sfu_negotiate_publish_answer(const struct sfu_sdp_session *offer, const struct s
         a = &answer->media[i];
         if (pm->verdict != SFU_PUB_ACCEPTED) {
             put_rejected(m, &answer_codecs[i][0], a);
+            /*
+             * As browsers write them: GStreamer's webrtcbin refuses an
+             * answer with any m-line, rejected or not, lacking ICE
+             * credentials or a fingerprint.
+             */
+            if (local->ice_ufrag != NULL) {
+                put_credentials(local, setup, a);
+            }
             continue;
         }
         if (bundle == NULL) {
@@ -368,8 +383,7 @@ sfu_negotiate_publish_answer(const struct sfu_sdp_session *offer, const struct s
         a->codecs = answer_codecs[i];
         a->codec_count = sfu_codec_to_sdp(&pm->codec, &answer_codecs[i][0], &answer_codecs[i][1]);
         put_extmaps(pm, answer_extmaps[i], a);
-        sfu_negotiate_put_local(local, decided->remote.dtls_client ? SFU_SDP_SETUP_ACTIVE : SFU_SDP_SETUP_PASSIVE,
-            first, a);
+        sfu_negotiate_put_local(local, setup, first, a);
         first = false;
     }
 }

@@ -147,15 +147,21 @@ new_ssrc(const struct sfu_subscriber *sub)
     }
 }
 
+/*
+ * An m-line for a track with this codec: an inactive one that carried the
+ * same payload type, else a new one.  An m-line keeps its payload types for
+ * the session (RFC 3264 8.3.2): clients bind them once (aiortc drops a
+ * reused m-line's packets under a new payload type).
+ */
 static struct sfu_sub_slot *
-free_slot(struct sfu_subscriber *sub, enum sfu_sdp_kind kind)
+free_slot(struct sfu_subscriber *sub, enum sfu_sdp_kind kind, const struct sfu_codec *codec)
 {
     struct sfu_sub_slot *s;
     guint i;
 
     for (i = 0; i < sub->slots->len; i++) {
         s = g_ptr_array_index(sub->slots, i);
-        if (s->reusable && s->media.kind == kind) {
+        if (s->reusable && s->media.kind == kind && s->media.codec.pt == codec->pt) {
             return s;
         }
     }
@@ -177,7 +183,7 @@ sfu_subscriber_add(struct sfu_participant *p, struct sfu_track *t)
     struct sfu_sub_slot *s;
     struct sfu_sub_media *m;
 
-    if (sub->broken || !subscriber_codec(sub, t, &codec) || (s = free_slot(sub, t->kind)) == NULL) {
+    if (sub->broken || !subscriber_codec(sub, t, &codec) || (s = free_slot(sub, t->kind, &codec)) == NULL) {
         sfu_log_warn("participant %s: no m-line left for track %s", p->id, t->id);
         return NULL;
     }

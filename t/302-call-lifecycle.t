@@ -85,20 +85,18 @@ ok($s->media_ok(10, $alice, $bob2), 'alice and the rejoined bob decode each othe
 
 my $bob2_id = $bob2->participant_id;
 my $kick = $s->api(DELETE => "/api/v1/rooms/$room/participants/$bob2_id");
-SKIP: {
-    skip 'kick: DELETE /api/v1/rooms/{id}/participants/{pid} is not in the '
-        . 'REST API yet', 5
-        if $kick->{status} == 404
-        && ($kick->{json}{error}{message} // '') eq 'no such API resource';
-    like($kick->{status}, qr/^20[04]$/, 'kick bob: 2xx') or diag $kick->{body};
-    ok($bob2->wait_for(sub { ($_[0]{message}{type} // '') eq 'kicked' }, 20),
-       'bob is told kicked');
-    ok(defined $bob2->wait_exit(30), '... and his session ends');
-    is($bob2->summary && $bob2->summary->{end}, 'kicked', '... as kicked');
-    ok($alice->wait_for(sub { ($_[0]{message}{type} // '') eq 'participant-left'
-                              && ($_[0]{message}{participant_id} // '') eq $bob2_id }, 20),
-       'alice is told participant-left for bob');
-}
+is($kick->{status}, 204, 'kick bob: 204') or diag $kick->{body};
+ok($bob2->wait_for(sub { ($_[0]{message}{type} // '') eq 'kicked' }, 20),
+   'bob is told kicked');
+ok(defined $bob2->wait_exit(30), '... and his session ends');
+is($bob2->summary && $bob2->summary->{end}, 'kicked', '... as kicked');
+ok($alice->wait_for(sub { ($_[0]{message}{type} // '') eq 'participant-left'
+                          && ($_[0]{message}{participant_id} // '') eq $bob2_id
+                          && ($_[0]{message}{reason} // '') eq 'kicked' }, 20),
+   'alice is told participant-left for bob, kicked');
+$gone = 0;
+for (1 .. 40) { last if $gone = participants($room) !~ /\Q$bob2_id\E/; sleep 0.25 }
+ok($gone, 'the kicked bob no longer holds a place in the room');
 
 # --- room 2 went on through all of it
 

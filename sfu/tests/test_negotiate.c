@@ -218,6 +218,11 @@ test_gstreamer(void)
     ok(reparsed->media[0].port == 0 && reparsed->media[0].direction == SFU_SDP_INACTIVE,
        "refused with port 0");
     ok(sfu_sdp_str_is(reparsed->media[0].mid, "video0"), "the refused m-line keeps its mid");
+    ok(sfu_sdp_str_is(reparsed->media[0].transport.ice_ufrag, "sfuU")
+       && sfu_sdp_str_is(reparsed->media[0].transport.fingerprint, local.fingerprint)
+       && reparsed->media[0].transport.setup == SFU_SDP_SETUP_ACTIVE,
+       "and the SFU's ICE credentials, fingerprint and setup (webrtcbin refuses an answer without them)");
+    is_int(reparsed->media[0].candidate_count, 0, "but no candidates");
     ok(bundle_is(reparsed, "audio1"), "the bundle-only audio becomes the BUNDLE tag");
     ok(reparsed->media[1].port == 9 && sfu_sdp_str_is(reparsed->media[1].transport.ice_ufrag, "sfuU"),
        "and carries the transport");

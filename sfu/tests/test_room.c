@@ -503,6 +503,58 @@ test_screen_share(void)
     drain();
 }
 
+/* Alice's offer with her audio m-line sending or not, its Opus fmtp as given (her screen m-line inactive). */
+static void
+alice_offers_audio(const char *direction, const char *opus_fmtp)
+{
+    char *base = offer_with_screen("inactive");
+    GString *s = g_string_new(base);
+    char *line = g_strdup_printf("a=%s", direction);
+
+    g_string_replace(s, "a=sendonly", line, 1);     /* the first one is the audio m-line's */
+    g_string_replace(s, "minptime=10;useinbandfec=1", opus_fmtp, 1);
+    client("alice", json_pack("{s:s, s:s}", "type", "offer", "sdp", s->str));
+    json_decref(take("alice", "answer"));
+    g_string_free(s, TRUE);
+    g_free(line);
+    g_free(base);
+}
+
+static void
+test_mline_reuse(void)
+{
+    json_t *m;
+
+    drain();
+    alice_offers_audio("inactive", "minptime=10;useinbandfec=1");
+    m = take("bob", "track-unpublished");
+    ok(m != NULL && has_str(m, "track_id", "alice:0"), "alice stops sending audio: unpublished");
+    json_decref(m);
+    bob_answers(take("bob", "offer"));
+    ok(bob_slot(0)->reusable && bob_slot(0)->media.codec.pt == 111, "bob's Opus m-line 0 (111) is free");
+
+    alice_offers_audio("sendonly", "minptime=10;useinbandfec=1;stereo=1");
+    m = take("bob", "track-published");
+    ok(m != NULL && has_str(m, "track_id", "alice:0") && has_str(m, "mid", "3"),
+       "her audio again, in another Opus configuration: a new m-line");
+    json_decref(m);
+    ok(bob_slot(0)->reusable && bob_slot(0)->media.codec.pt == 111,
+       "the free m-line keeps its payload type for its configuration");
+    ok(member("bob")->sub.slots->len == 4 && bob_slot(3)->media.codec.pt != 111,
+       "the new configuration has a payload type of its own on the new m-line");
+    bob_answers(take("bob", "offer"));
+
+    alice_offers_audio("inactive", "minptime=10;useinbandfec=1");
+    json_decref(take("bob", "track-unpublished"));
+    bob_answers(take("bob", "offer"));
+    alice_offers_audio("sendonly", "minptime=10;useinbandfec=1");
+    m = take("bob", "track-published");
+    ok(m != NULL && has_str(m, "mid", "0"), "the first configuration again: its m-line 0 is reused");
+    json_decref(m);
+    bob_answers(take("bob", "offer"));
+    drain();
+}
+
 /* The error code that participant got, and that nobody else got anything. */
 static bool
 only_error(const char *participant, const char *code)
@@ -619,10 +671,25 @@ request(json_t *req)
     return m;
 }
 
+/* The entry of a stats list (tracks, subscriptions) for that track. */
+static json_t *
+stats_of(json_t *list, const char *track_id)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(list, i, e) {
+        if (has_str(e, "track_id", track_id)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
 static void
 test_admin(void)
 {
-    json_t *m, *list, *alice;
+    json_t *m, *list, *alice, *camera;
 
     m = request(json_pack("{s:s, s:i, s:s}", "type", "participants", "id", 1, "room", "r1"));
     list = json_object_get(m, "participants");
@@ -639,11 +706,11 @@ test_admin(void)
     alice = json_array_get(list, 0);
     ok(m != NULL && json_array_size(list) == 2 && json_is_object(json_object_get(alice, "publish")),
        "stats for both participants");
-    ok(json_integer_value(json_object_get(json_array_get(json_object_get(alice, "tracks"), 1), "packets")) == 2
-       && has_str(json_array_get(json_object_get(alice, "tracks"), 1), "codec", "VP8"),
+    camera = stats_of(json_object_get(alice, "tracks"), "alice:1");
+    ok(json_integer_value(json_object_get(camera, "packets")) == 2 && has_str(camera, "codec", "VP8"),
        "alice's camera: two packets, VP8");
-    ok(json_integer_value(json_object_get(json_array_get(json_object_get(json_array_get(list, 1), "subscriptions"),
-       1), "retransmitted")) == 1, "bob's view of it: one retransmission");
+    camera = stats_of(json_object_get(json_array_get(list, 1), "subscriptions"), "alice:1");
+    ok(json_integer_value(json_object_get(camera, "retransmitted")) == 1, "bob's view of it: one retransmission");
     json_decref(m);
 
     m = request(json_pack("{s:s, s:i, s:s, s:s}", "type", "kick", "id", 3, "room", "r1", "participant", "nobody"));
@@ -721,6 +788,7 @@ main(void)
     test_publish();
     test_media();
     test_screen_share();
+    test_mline_reuse();
     test_bad_input();
     test_room_messages();
     test_offer_candidates();

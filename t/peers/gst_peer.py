@@ -12,6 +12,7 @@ asyncio loop, where all the peer's state lives.
 import asyncio
 import functools
 import os
+import random
 import sys
 import threading
 import time
@@ -188,12 +189,18 @@ class GstMedia(sfu_peer.Media):
     async def publish(self):
         a = self.args
         pub = self.webrtc["publish"]
+        # The offer is made before the payloaders have negotiated: what
+        # webrtcbin writes into it comes from these caps, so they are
+        # complete (opus/48000/2, RFC 7587) and name the SSRCs, else the
+        # offer lacks "/2" and a=ssrc, and its m-line cannot be told apart
+        ssrc = random.sample(range(1, 2 ** 32), 2)
         audio = self._add(
             f"audiotestsrc is-live=true wave=sine freq={a.tone_hz} "
             "volume=0.25 samplesperbuffer=960 ! audioconvert ! "
             "audioresample ! opusenc ! rtpopuspay ! capsfilter caps="
             f"application/x-rtp,media=audio,encoding-name=OPUS,"
-            f"payload={AUDIO_PT}")
+            f"clock-rate=48000,encoding-params=(string)2,"
+            f"payload={AUDIO_PT},ssrc=(uint){ssrc[0]}")
         video = self._add(
             "appsrc name=frames is-live=true format=time do-timestamp=true "
             f"caps=video/x-raw,format=I420,width={a.width},"
@@ -203,7 +210,7 @@ class GstMedia(sfu_peer.Media):
             "keyframe-max-dist=100000 error-resilient=partitions ! "
             "rtpvp8pay picture-id-mode=15-bit ! capsfilter caps="
             f"application/x-rtp,media=video,encoding-name=VP8,"
-            f"payload={VIDEO_PT}")
+            f"clock-rate=90000,payload={VIDEO_PT},ssrc=(uint){ssrc[1]}")
         for src in (audio, video):         # m-lines in this order
             src.link(pub)
             src.sync_state_with_parent()

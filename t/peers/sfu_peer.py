@@ -41,6 +41,10 @@ def now_ms():
     return round((time.monotonic() - T0) * 1000, 1)
 
 
+# SFU_PEER_SDP=1: every SDP sent and received is printed too (event "sdp")
+LOG_SDP = os.environ.get("SFU_PEER_SDP") == "1"
+
+
 def emit(event, **fields):
     """One line of output: {"t": ms since start, "event": ..., ...}."""
     sys.stdout.write(json.dumps({"t": now_ms(), "event": event, **fields})
@@ -403,9 +407,13 @@ class Media:
     def send_sdp(self, kind, pc, sdp):
         """Sends an offer or answer, trickling its candidates after it."""
         if self.args.no_trickle:
+            if LOG_SDP:
+                emit("sdp", dir="sent", type=kind, pc=pc, sdp=sdp)
             self.send({"type": kind, "sdp": sdp})
             return
         sdp, cands = sdp_take_candidates(sdp)
+        if LOG_SDP:
+            emit("sdp", dir="sent", type=kind, pc=pc, sdp=sdp)
         self.send({"type": kind, "sdp": sdp})
         for mid, index, cand in cands:
             self.send_candidate(pc, cand, mid, index)
@@ -549,6 +557,8 @@ class Session:
             # the SFU offers on the subscribe pc and answers on the publish pc
             pc = {"offer": "subscribe", "answer": "publish"}.get(kind)
             emit("signal", type=kind, pc=msg.get("pc", pc))
+            if LOG_SDP and kind != "ice-candidate":
+                emit("sdp", dir="received", type=kind, pc=pc, sdp=msg["sdp"])
         else:
             emit("server", message=msg)
         if kind == "joined":
