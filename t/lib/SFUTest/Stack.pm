@@ -52,13 +52,16 @@ our $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 #
 # What `sfu-worker --help` must list before the call tests can run, and
 # the arguments each worker gets: gather on loopback only, in a port range
-# of its own.
-our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports');
+# of its own, and talk to loopback peers only (Chromium also offers its
+# host candidates on the machine's other interfaces; tests send nothing
+# outside 127.0.0.0/8).
+our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports', '--rtc-peer-networks');
 our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
 
 sub worker_media_args {
     my ($min, $max) = @_;
-    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max");
+    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max",
+            '--rtc-peer-networks', '127.0.0.0/8');
 }
 
 # nginx's side: where signaling is served (what the join's signaling_url
