@@ -163,7 +163,7 @@ sub call_test {
     my $demo = $class->start(workers => 1);
     my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1);
     my ($first, $room) = $demo->open_call($browser, $names[0]);
-    my @pages = ($first, map { $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
+    my @pages = ($first, map { scalar $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
     return ($demo, $browser, $room, @pages);
 }
 
