@@ -48,6 +48,11 @@ const FATAL_REST = new Set(['room-ended', 'room-not-found', 'not-found',
     'password-required', 'wrong-password', 'forbidden', 'invalid-field',
     'missing-field', 'unknown-field', 'invalid-json']);
 
+// Signaling refusals that leave a join's token unused: the next attempt
+// takes the same place again instead of holding one more (each REST join
+// holds a place for a while; ngx_module/README.md).
+const TOKEN_UNUSED = new Set(['signaling-failed', 'worker-unavailable', 'database-unavailable']);
+
 async function restCall(url, body, headers = {}) {
     let res;
     try {
@@ -281,6 +286,7 @@ export class Room extends Emitter {
         this.generation = 0;
         this.attempt = 0;
         this.reconnectTimer = null;
+        this.unusedGrant = null;                // see TOKEN_UNUSED
         this.statsSamples = new Map();
     }
 
@@ -468,6 +474,11 @@ export class Room extends Emitter {
     }
 
     async #token() {
+        if (this.unusedGrant) {
+            const grant = this.unusedGrant;
+            this.unusedGrant = null;
+            return grant;
+        }
         // a given token serves the first connection; rejoining asks for a new one
         if (this.options.token && (this.generation === 1 || !this.roomId)) {
             return { token: this.options.token, signaling_url: this.options.signalingUrl,
@@ -500,7 +511,7 @@ export class Room extends Emitter {
         const url = grant.signaling_url ?? this.options.signalingUrl;
         if (!url) throw new SfuError('invalid-options', 'No signaling URL to connect to.');
         const s = {
-            gen, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
+            gen, grant, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
             pubPc: null, subPc: null, senders: {}, sourceOfMid: new Map(),
             screenTransceiver: null, pubChain: Promise.resolve(), subChain: Promise.resolve(),
             pendingAnswer: null, pendingCandidates: { publish: [], subscribe: [] },
@@ -875,6 +886,7 @@ export class Room extends Emitter {
             } catch (e) {
                 if (this.state === 'closed') return;
                 if (FATAL_REST.has(e.code)) { this.#close('failed', e); return; }
+                this.unusedGrant = TOKEN_UNUSED.has(e.code) ? this.session?.grant ?? null : null;
                 this.#teardown(this.session);
                 this.session = null;
                 this.#scheduleReconnect(e);

@@ -262,19 +262,22 @@ test('simulcast option offers three layers h, m, l', async () => {
     plain.sfu.close();
 });
 
-test('a dropped WebSocket: reconnecting with backoff, REST rejoin, media again', async () => {
+test('a dropped WebSocket: reconnecting with backoff, one REST rejoin, media again', async () => {
     reset();
     const { room, sfu, ws } = await joined({}, { others: [{ participant_id: 'p-bob', name: 'Bob' }] });
     await until(() => sfu.offers.length === 1, 'first offer');
     // the next two attempts fail at the WebSocket, the third succeeds
     FakeSocket.refuseCount = 2;
+    net.fetchScript = [{ status: 200, body: { ...grant(), token: 'e30.e30.second' } }];
     ws.drop(1011, 'worker gone');
     const ws4 = await until(() => net.sockets[3], 'fourth socket');
     const sfu2 = new FakeSfu(ws4, { others: [] });
     await until(() => room.state === 'connected' && room.events.some(([t]) => t === 'reconnected'), 'reconnected');
     const rec = room.events.filter(([t]) => t === 'reconnecting').map(([, e]) => [e.attempt, e.delay]);
     eq(rec, [[1, 40], [2, 80], [3, 160]], 'attempts and doubling delays');
-    eq(net.fetchCalls.length, 4, 'every attempt joined again through REST');
+    eq(net.fetchCalls.length, 2, 'joined again through REST once: a token never used is used again');
+    eq(net.sockets.slice(1).map(w => w.sent[0]?.token ?? null), [null, null, 'e30.e30.second'],
+       'the refused sockets sent nothing, the fourth the new token');
     eq(room.events.filter(([t]) => t === 'participant-left').map(([, e]) => e.participant.id), ['p-bob'],
        'Bob, gone in the new joined, is reported left');
     await until(() => sfu2.offers.length === 1 && sfu2.pub.connectionState === 'connected', 'published again');
