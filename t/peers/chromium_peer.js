@@ -176,6 +176,25 @@ window.peer = (() => {
         }
     }
 
+    // The selected candidate pair of each connected peer connection, once
+    // per session: "ice-pair" {pc, local, remote}, each "type ip:port proto".
+    const reported = new Set();     // "<session>/<pc>"
+    async function reportPairs() {
+        const sdk = room?.session;
+        for (const [name, pc] of [['publish', sdk?.pubPc], ['subscribe', sdk?.subPc]]) {
+            const key = `${session().session}/${name}`;
+            if (!pc || pc.connectionState !== 'connected' || reported.has(key)) continue;
+            const stats = await pc.getStats();
+            const transport = [...stats.values()].find(r => r.type === 'transport');
+            const pair = stats.get(transport?.selectedCandidatePairId);
+            if (!pair) continue;
+            reported.add(key);
+            const show = c => `${c.candidateType} ${c.address}:${c.port} ${c.protocol}`;
+            emit('ice-pair', { pc: name, local: show(stats.get(pair.localCandidateId)),
+                               remote: show(stats.get(pair.remoteCandidateId)) });
+        }
+    }
+
     function end(reason, detail = null) {
         if (ended) return;
         ended = { reason, ...(detail ?? {}) };
@@ -266,8 +285,11 @@ window.peer = (() => {
             return true;
         },
 
-        pull() {
-            if (sessions.length) count();
+        async pull() {
+            if (sessions.length) {
+                count();
+                await reportPairs();
+            }
             return { events: events.splice(0), ended, session: session() ?? null };
         },
 
