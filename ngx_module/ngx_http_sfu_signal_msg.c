@@ -77,6 +77,15 @@ static const ngx_http_sfu_field_t  ngx_http_sfu_signal_toggle[] = {
 };
 
 
+/* the publish pc's m-line (its a=mid) that will carry the screen */
+
+static const ngx_http_sfu_field_t  ngx_http_sfu_signal_screen[] = {
+    NGX_HTTP_SFU_SIGNAL_TYPE,
+    { "mid", JSON_STRING, NGX_HTTP_SFU_FIELD_TEXT, 1, 32, NULL },
+    NGX_HTTP_SFU_SIGNAL_END
+};
+
+
 static const ngx_http_sfu_field_t  ngx_http_sfu_signal_chat[] = {
     NGX_HTTP_SFU_SIGNAL_TYPE,
     { "text", JSON_STRING, NGX_HTTP_SFU_FIELD_REQUIRED, 1, 4000, NULL },
@@ -89,7 +98,7 @@ const ngx_http_sfu_signal_type_t  ngx_http_sfu_signal_types[] = {
     { "offer", ngx_http_sfu_signal_sdp },
     { "answer", ngx_http_sfu_signal_sdp },
     { "ice-candidate", ngx_http_sfu_signal_candidate },
-    { "start-screen-share", ngx_http_sfu_signal_bare },
+    { "start-screen-share", ngx_http_sfu_signal_screen },
     { "stop-screen-share", ngx_http_sfu_signal_bare },
     { "update-quality", ngx_http_sfu_signal_quality },
     { "toggle-audio", ngx_http_sfu_signal_toggle },

@@ -16,6 +16,8 @@
 #include "sdp.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <gio/gio.h>
 #include <nice/agent.h>
 #include <string.h>
 
@@ -34,6 +36,7 @@ struct sfu_ice {
     sfu_ice_state_t                state;
     guint                          announce_source;
     bool                           gathered;
+    bool                           filtered;      /* peer networks */
     bool                           restart_pending;
     unsigned                       busy;
     bool                           dead;
@@ -171,12 +174,67 @@ ice_format_candidate(const sfu_ice_t *ice, const NiceCandidate *c,
 }
 
 static void
+ice_set_state(sfu_ice_t *ice, sfu_ice_state_t state)
+{
+    if (state == ice->state || ice->state == SFU_ICE_FAILED) {
+        return;
+    }
+    ice->state = state;
+    ice->cb.state(ice->data, state);
+}
+
+/*
+ * Puts the peer-networks filter on every socket gathering made (a
+ * listening ICE-TCP socket passes it on to what it accepts); false if one
+ * refused it.
+ */
+static bool
+ice_filter_sockets(sfu_ice_t *ice)
+{
+    GPtrArray *sockets;
+    bool ok = true;
+
+    if (ice->cfg->peer_networks == NULL || ice->cfg->peer_networks->n == 0) {
+        return true;
+    }
+    sockets = nice_agent_get_sockets(ice->agent, ice->stream, ICE_COMPONENT);
+    for (guint i = 0; sockets != NULL && i < sockets->len; i++) {
+        int fd = g_socket_get_fd(g_ptr_array_index(sockets, i));
+
+        if (sfu_peer_networks_attach(ice->cfg->peer_networks, fd) != 0) {
+            sfu_log_error("ice: cannot filter a socket by peer network: %s",
+                          g_strerror(errno));
+            ok = false;
+        }
+    }
+    if (sockets != NULL) {
+        g_ptr_array_unref(sockets);
+    }
+    return ok;
+}
+
+static void
 on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
 {
     sfu_ice_t *ice = data;
     char line[256];
 
     (void) agent;
+    if (ice->state == SFU_ICE_FAILED) {
+        return;
+    }
+    /*
+     * libnice signals candidates once gathering has made every socket,
+     * and nothing can answer one before it has gone out: filtered now,
+     * no packet from outside the peer networks ever gets in.
+     */
+    if (!ice->filtered) {
+        ice->filtered = true;
+        if (!ice_filter_sockets(ice)) {
+            ice_set_state(ice, SFU_ICE_FAILED);
+            return;
+        }
+    }
     if (ice_format_candidate(ice, c, line, sizeof(line))) {
         ice->cb.candidate(ice->data, line);
     }
@@ -191,16 +249,6 @@ on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
     (void) stream;
     ice->gathered = true;
     ice->cb.gathering_done(ice->data);
-}
-
-static void
-ice_set_state(sfu_ice_t *ice, sfu_ice_state_t state)
-{
-    if (state == ice->state || ice->state == SFU_ICE_FAILED) {
-        return;
-    }
-    ice->state = state;
-    ice->cb.state(ice->data, state);
 }
 
 static void
@@ -474,7 +522,9 @@ ice_remote_candidate(const sfu_ice_t *ice, const struct sfu_sdp_candidate *c)
     memcpy(ip, c->address.p, c->address.len);
     ip[c->address.len] = '\0';
     /* an mDNS name (RFC 8828) or any other name: the worker never resolves */
-    if (!is_ip_literal(ip)) {
+    if (!is_ip_literal(ip)
+        || !sfu_peer_networks_allow(ice->cfg->peer_networks, ip))
+    {
         return NULL;
     }
     if (c->transport == SFU_SDP_TCP && c->tcptype == SFU_SDP_TCPTYPE_NONE) {

@@ -25,7 +25,9 @@ static const char usage[] =
     "[--mode OCTAL]\n"
     "                  [--rtc-ports MIN-MAX] [--rtc-listen IP]... "
     "[--rtc-announce IP]\n"
-    "                  [--no-ice-udp | --no-ice-tcp] [--srtp-only PROFILE]\n"
+    "                  [--rtc-peer-networks CIDR,...]... "
+    "[--no-ice-udp | --no-ice-tcp]\n"
+    "                  [--srtp-only PROFILE]\n"
     "  --listen PATH        Unix stream socket the nginx module connects to\n"
     "  --id N               worker number, reported in hello and log lines "
     "(default 0)\n"
@@ -39,6 +41,12 @@ static const char usage[] =
     "  --rtc-announce IP    address written in host candidates instead of "
     "the bound\n"
     "                       one, for a 1:1 NAT (default: the bound one)\n"
+    "  --rtc-peer-networks CIDR,...\n"
+    "                       the only remote addresses ICE talks to, e.g.\n"
+    "                       10.0.0.0/8,2001:db8::/32; repeatable; other "
+    "candidates are\n"
+    "                       refused, packets from elsewhere dropped "
+    "(default: any)\n"
     "  --no-ice-udp         no UDP candidates (ICE-TCP only)\n"
     "  --no-ice-tcp         no ICE-TCP candidates (UDP only)\n"
     "  --srtp-only PROFILE  AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM "
@@ -124,6 +132,7 @@ main(int argc, char **argv)
         { "rtc-ports", required_argument, NULL, 'P' },
         { "rtc-listen", required_argument, NULL, 'L' },
         { "rtc-announce", required_argument, NULL, 'A' },
+        { "rtc-peer-networks", required_argument, NULL, 'N' },
         { "no-ice-udp", no_argument, NULL, 'U' },
         { "no-ice-tcp", no_argument, NULL, 'T' },
         { "srtp-only", required_argument, NULL, 'S' },
@@ -135,6 +144,8 @@ main(int argc, char **argv)
     long id = 0, mode = -1;
     static const char *rtc_listen[MAX_RTC_LISTEN + 1];
     size_t n_listen = 0;
+    static sfu_peer_networks_t peer_networks;
+    char why[128];
     sfu_transport_config_t rtc = { .udp = true, .tcp = true };
     sfu_server_t *server;
     GMainLoop *loop;
@@ -191,6 +202,15 @@ main(int argc, char **argv)
                 rtc_listen[n_listen++] = optarg;
                 rtc.listen = rtc_listen;
             }
+            break;
+        case 'N':
+            if (sfu_peer_networks_parse(&peer_networks, optarg, why,
+                                        sizeof(why)) != 0)
+            {
+                fprintf(stderr, "sfu-worker: --rtc-peer-networks: %s\n", why);
+                return 2;
+            }
+            rtc.peer_networks = &peer_networks;
             break;
         case 'U':
             rtc.udp = false;

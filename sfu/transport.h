@@ -17,6 +17,8 @@
 #ifndef SFU_TRANSPORT_H
 #define SFU_TRANSPORT_H
 
+#include "peer_networks.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +53,9 @@ typedef struct {
     const char  *announce;        /* IP written in host candidates of its
                                      address family instead of the bound one
                                      (1:1 NAT); NULL = none */
+    const sfu_peer_networks_t *peer_networks;
+                                  /* remote addresses ICE may talk to;
+                                     NULL or empty = any */
     bool         udp;             /* gather UDP candidates */
     bool         tcp;             /* gather ICE-TCP passive candidates */
     sfu_srtp_profile_t srtp_only; /* SFU_SRTP_NONE: offer and accept both,
@@ -147,8 +152,9 @@ int sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
 
 /*
  * A remote candidate, "candidate:..." with or without "a=".  0, or -1 for
- * a line that does not parse or a candidate that is refused (e.g. an mDNS
- * name, which the worker does not resolve).  A candidate for a component
+ * a line that does not parse or a candidate that is refused (an mDNS
+ * name, which the worker does not resolve, or an address outside the
+ * configured peer networks).  A candidate for a component
  * other than 1 (rtcp-mux) or a protocol that is turned off is ignored (0).
  */
 int sfu_transport_add_remote_candidate(sfu_transport_t *t,

@@ -3,25 +3,20 @@
 # one's video and audio.  The first two are in a call before the third
 # joins, so its arrival is a renegotiation of both their subscribe pcs.
 #
-# Chromium hook: the third participant is t/peers/chromium_peer (the SDK
-# work: a program with the command line and output of t/peers/README.md
-# driving headless Chromium with fake devices).  Until it exists, a second
-# GStreamer participant takes its place, so the 3-party path is tested
-# either way.  See %SFUTest::Stack::PEERS.
+# The third participant is t/peers/chromium_peer: headless Chromium with
+# the browser SDK, sending and reading the same stamped video and tone as
+# the others (t/peers/README.md).
 
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use SFUTest::Chromium;
 use SFUTest::Stack;
 
 SFUTest::Stack::skip_unless_ready();
-
-my $third = SFUTest::Stack::peer_available('chromium')
-    ? [chromium => 'chloe'] : [gst => 'gus'];
-note("third participant: $third->[0]"
-     . ($third->[0] eq 'chromium' ? '' : ' (t/peers/chromium_peer not there yet)'));
+if (my $why = SFUTest::Chromium::unavailable()) { plan skip_all => $why }
 
 my $s = SFUTest::Stack->start(workers => 1);
 my $room = $s->create_room(name => 'mixed');
@@ -39,7 +34,7 @@ for ([$alice, $gina], [$gina, $alice]) {
 ok($two, 'aiortc and GStreamer decode each other\'s video')
     or diag $s->describe;
 
-my ($carol) = $s->join_peers($room, {expect => 2}, $third);
+my ($carol) = $s->join_peers($room, {expect => 2}, [chromium => 'chloe']);
 ok($s->wait_met(120, $alice, $gina, $carol),
    'each of the three decodes the other two');
 ok($s->media_ok(10, $alice, $gina, $carol), 'full mesh of audio and video');

@@ -61,14 +61,21 @@ if (my $missing = SFUTest::Demo::call_missing()) {
         close $in;
         [$pid, $out, $_];
     } qw(pat quinn);
+    my %sum;
     for my $p (@pids) {
         my @e = map { JSON::PP->new->decode($_) } grep { /^\{/ } readline $p->[1];
         waitpid $p->[0], 0;
         is $? >> 8, 0, "$p->[2] decoded the other: exit 0";
-        my ($sum) = events_named(\@e, 'summary');
-        my ($remote) = values %{ $sum->{sessions}[0]{remotes} || {} };
-        ok $remote && $remote->{video}{frames} >= 10, "$p->[2]: video frames counted";
-        ok $remote && $remote->{audio}{audible} >= 10, "$p->[2]: audible audio counted";
+        ($sum{ $p->[2] }) = events_named(\@e, 'summary');
+    }
+    for ([qw(pat quinn)], [qw(quinn pat)]) {
+        my ($me, $other) = @$_;
+        my $remote = $sum{$me}{sessions}[0]{remotes}{ $sum{$other}{participant_id} };
+        cmp_ok $remote->{video}{tags}{ $sum{$other}{tag} } // 0, '>=', 10,
+               "$me: video frames with ${other}'s stamp";
+        cmp_ok $remote->{audio}{audible} // 0, '>=', 10, "$me: audible audio";
+        cmp_ok abs(($remote->{audio}{tone_hz} // 0) - $sum{$other}{tone_hz}), '<=', 25,
+               "$me: at ${other}'s tone";
     }
 }
 done_testing;

@@ -136,9 +136,10 @@ export interface RoomEvents {
     reconnected: { participantId: string; participants: Participant[] };
     'participant-joined': { participant: Participant };
     'participant-left': { participant: Participant };
-    /** `mid`: the subscribe pc's m-line carrying the track. */
+    /** `mid`: the subscribe pc's m-line carrying the track; `trackId`: the
+     *  SFU's id of the track ("<participant>:<publish mid>"). */
     track: { participant: Participant; source: Source; kind: 'audio' | 'video';
-             track: MediaStreamTrack; stream: MediaStream; mid: string };
+             track: MediaStreamTrack; stream: MediaStream; mid: string; trackId: string };
     'track-removed': { participant: Participant; source: Source; kind: 'audio' | 'video' };
     'media-state': { participant: Participant; audio: boolean; video: boolean };
     'local-track': { source: Source; kind: 'audio' | 'video'; track: MediaStreamTrack | null };

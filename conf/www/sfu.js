@@ -48,6 +48,11 @@ const FATAL_REST = new Set(['room-ended', 'room-not-found', 'not-found',
     'password-required', 'wrong-password', 'forbidden', 'invalid-field',
     'missing-field', 'unknown-field', 'invalid-json']);
 
+// Signaling refusals that leave a join's token unused: the next attempt
+// takes the same place again instead of holding one more (each REST join
+// holds a place for a while; ngx_module/README.md).
+const TOKEN_UNUSED = new Set(['signaling-failed', 'worker-unavailable', 'database-unavailable']);
+
 async function restCall(url, body, headers = {}) {
     let res;
     try {
@@ -138,8 +143,9 @@ function mediaError(kind, e) {
 }
 
 // ------------------------------------------------------------- protocol
-// Everything that knows the signaling messages' shapes (DESIGN.md,
-// sfu/PROTOCOL.md).  Assumptions the worker must match are marked ASSUME.
+// Everything that knows the signaling messages' shapes: what the client
+// sends (ngx_module/README.md, "Messages") and what the SFU worker sends
+// back (sfu/PROTOCOL.md, "Worker messages to a client").
 
 const Out = {
     join: token => ({ type: 'join', token }),
@@ -147,8 +153,8 @@ const Out = {
     answer: sdp => ({ type: 'answer', sdp }),
     candidate: (pc, c) => ({ type: 'ice-candidate', pc, candidate: c.candidate,
                              sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }),
-    // ASSUME: sent before the publish offer that adds the screen m-line;
-    // `mid` names that m-line of the publish pc.
+    // sent before the publish offer that adds the screen's m-line, `mid`
+    // naming that m-line
     startScreenShare: mid => ({ type: 'start-screen-share', mid }),
     stopScreenShare: () => ({ type: 'stop-screen-share' }),
     toggle: (kind, enabled) => ({ type: kind === 'audio' ? 'toggle-audio' : 'toggle-video',
@@ -158,44 +164,31 @@ const Out = {
     leave: () => ({ type: 'leave' }),
 };
 
-// A participant as the server describes one (joined.participants[],
-// participant-joined, participant-left): ASSUME {participant_id | id, name,
-// role, audio?, video?}, optionally nested under `participant`.
+// A participant object (joined.participants[]) or participant-joined:
+// {participant_id, name?, role, audio, video, screen?, tracks?}.
 function readParticipant(m) {
-    const p = m.participant && typeof m.participant === 'object' ? m.participant : m;
-    return {
-        id: p.participant_id ?? p.id,
-        name: p.name ?? '',
-        role: p.role ?? 'participant',
-        audio: p.audio ?? p.audio_enabled,
-        video: p.video ?? p.video_enabled,
-    };
+    return { id: m.participant_id, name: m.name ?? '', role: m.role ?? 'participant',
+             audio: m.audio, video: m.video };
 }
 
-// ASSUME: track-published / track-unpublished carry {participant_id, kind,
-// source, mid}, `mid` being the subscribe pc's m-line that carries the
-// track.  Without `mid`, the subscribe m-line's msid stream id is taken to
-// be the participant id (see Room#bindTracks).
-function readTrack(m) {
-    return { participantId: m.participant_id, kind: m.kind,
-             source: m.source ?? (m.kind === 'audio' ? 'microphone' : 'camera'),
+// track-published / track-unpublished {participant_id, track_id, kind,
+// source, mid?}, and the `tracks` of a participant object in joined (the
+// same without participant_id).  `mid` is the subscribe pc's m-line that
+// carries the track; without one (no m-line left) it is not received.
+function readTrack(m, participantId = m.participant_id) {
+    return { participantId, trackId: m.track_id, kind: m.kind, source: m.source,
              mid: m.mid ?? null };
 }
 
-// ASSUME: media-state is {participant_id, audio?, video?} (booleans, either
-// may be absent) or {participant_id, kind, enabled}.
+// media-state {participant_id, audio, video}
 function readMediaState(m) {
-    const s = { participantId: m.participant_id };
-    if (typeof m.audio === 'boolean') s.audio = m.audio;
-    if (typeof m.video === 'boolean') s.video = m.video;
-    if (m.kind === 'audio' || m.kind === 'video') s[m.kind] = !!m.enabled;
-    return s;
+    return { participantId: m.participant_id, audio: !!m.audio, video: !!m.video };
 }
 
-// ASSUME: chat is {participant_id, name?, text, ts?} (ts: ms or ISO time).
+// chat {participant_id, text, ts}: ts in ms since the epoch (the server's clock)
 function readChat(m) {
-    return { participantId: m.participant_id, name: m.name, text: String(m.text ?? ''),
-             time: m.ts ? new Date(m.ts) : new Date() };
+    return { participantId: m.participant_id, text: String(m.text ?? ''),
+             time: new Date(m.ts ?? Date.now()) };
 }
 
 // --------------------------------------------------------------- events
@@ -293,6 +286,7 @@ export class Room extends Emitter {
         this.generation = 0;
         this.attempt = 0;
         this.reconnectTimer = null;
+        this.unusedGrant = null;                // see TOKEN_UNUSED
         this.statsSamples = new Map();
     }
 
@@ -480,6 +474,11 @@ export class Room extends Emitter {
     }
 
     async #token() {
+        if (this.unusedGrant) {
+            const grant = this.unusedGrant;
+            this.unusedGrant = null;
+            return grant;
+        }
         // a given token serves the first connection; rejoining asks for a new one
         if (this.options.token && (this.generation === 1 || !this.roomId)) {
             return { token: this.options.token, signaling_url: this.options.signalingUrl,
@@ -512,12 +511,12 @@ export class Room extends Emitter {
         const url = grant.signaling_url ?? this.options.signalingUrl;
         if (!url) throw new SfuError('invalid-options', 'No signaling URL to connect to.');
         const s = {
-            gen, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
+            gen, grant, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
             pubPc: null, subPc: null, senders: {}, sourceOfMid: new Map(),
             screenTransceiver: null, pubChain: Promise.resolve(), subChain: Promise.resolve(),
             pendingAnswer: null, pendingCandidates: { publish: [], subscribe: [] },
-            published: new Map(),      // subscribe mid (or key) -> readTrack()
-            bound: new Map(),          // subscribe mid -> { participantId, source }
+            published: new Map(),      // subscribe mid -> readTrack()
+            bound: new Map(),          // subscribe mid -> { participantId, source, kind }
         };
         this.session = s;
         this.participantId = grant.participant_id ?? this.participantId;
@@ -588,11 +587,13 @@ export class Room extends Emitter {
         if (m.ice_servers) s.iceServers = m.ice_servers;
         const wasReconnect = this.attempt > 0;
         const present = new Set();
+        const tracks = [];
         for (const raw of m.participants ?? []) {
             const p = readParticipant(raw);
             if (p.id == null || p.id === this.participantId) continue;
             present.add(p.id);
             this.#onParticipantJoined(p);
+            for (const t of raw.tracks ?? []) tracks.push(readTrack(t, p.id));
         }
         // whoever left while we were away
         for (const id of [...this.participants.keys()]) {
@@ -603,6 +604,8 @@ export class Room extends Emitter {
         this.#setState('connected');
         this.emit(wasReconnect ? 'reconnected' : 'joined',
                   { participantId: this.participantId, participants: [...this.participants.values()] });
+        // what they publish already: the subscribe offer carrying it follows
+        for (const t of tracks) this.#onTrackPublished(s, t);
         s.joinedResolve?.();
     }
 
@@ -626,8 +629,8 @@ export class Room extends Emitter {
     #onParticipantLeft(s, id) {
         const participant = this.participants.get(id);
         if (!participant) return;
-        for (const [key, t] of [...s.published]) {
-            if (t.participantId === id) this.#onTrackUnpublished(s, { ...t, mid: t.mid ?? key });
+        for (const t of [...s.published.values()]) {
+            if (t.participantId === id) this.#onTrackUnpublished(s, t);
         }
         this.participants.delete(id);
         this.emit('participant-left', { participant });
@@ -636,15 +639,14 @@ export class Room extends Emitter {
     #onMediaState(st) {
         const p = this.participants.get(st.participantId);
         if (!p) return;
-        if ('audio' in st) p.audio = st.audio;
-        if ('video' in st) p.video = st.video;
+        p.audio = st.audio;
+        p.video = st.video;
         this.emit('media-state', { participant: p, audio: p.audio, video: p.video });
     }
 
     #onChat(c) {
-        if (c.participantId != null && c.participantId === this.participantId) return;  // our echo
         const p = this.participants.get(c.participantId);
-        this.emit('chat', { ...c, name: c.name ?? p?.name ?? '', self: false });
+        this.emit('chat', { ...c, name: p?.name ?? '', self: false });
     }
 
     #onServerError(s, m) {
@@ -787,26 +789,21 @@ export class Room extends Emitter {
 
     // ---- remote tracks: a track is shown once both its subscribe m-line
     // and the track-published naming it are here, whichever came first.
+    // The SFU reuses an m-line whose track has gone for a later track of
+    // the same kind, so `published` and `bound` are keyed by mid.
 
     #onTrackPublished(s, t) {
-        const key = t.mid ?? `${t.participantId}/${t.source}`;
-        s.published.set(key, t);
+        if (t.mid == null) return;    // no m-line carries it to us
+        s.published.set(t.mid, t);
         this.#bindTracks(s);
     }
 
     #onTrackUnpublished(s, t) {
-        let key = t.mid;
-        if (key == null) {
-            key = [...s.published].find(([, p]) => p.participantId === t.participantId
-                                                   && p.source === t.source)?.[0];
-        }
-        if (key == null) return;
-        s.published.delete(key);
-        const mid = [...s.bound].find(([m, b]) => m === key
-            || (b.participantId === t.participantId && b.source === t.source))?.[0];
-        if (mid == null) return;
-        const b = s.bound.get(mid);
-        s.bound.delete(mid);
+        if (t.mid == null) return;
+        s.published.delete(t.mid);
+        const b = s.bound.get(t.mid);
+        if (!b) return;
+        s.bound.delete(t.mid);
         const p = this.participants.get(b.participantId);
         if (!p) return;
         delete p.tracks[b.source];
@@ -818,34 +815,19 @@ export class Room extends Emitter {
         if (!s.subPc) return;
         const byMid = new Map(s.subPc.getTransceivers().filter(t => t.mid != null)
             .map(t => [t.mid, t]));
-        for (const [key, t] of s.published) {
-            let tr = t.mid != null ? byMid.get(t.mid) : null;
-            if (!tr && t.mid == null) tr = this.#guessTransceiver(s, t, byMid);
-            if (!tr || s.bound.has(tr.mid)) continue;
+        for (const [mid, t] of s.published) {
+            const tr = byMid.get(mid);
+            if (!tr || s.bound.has(mid)) continue;
             const p = this.participants.get(t.participantId);
             if (!p) continue;
             const track = tr.receiver.track;
-            s.bound.set(tr.mid, { participantId: p.id, source: t.source, kind: track.kind, key });
+            s.bound.set(mid, { participantId: p.id, source: t.source, kind: track.kind });
             const stream = new MediaStream([track]);
             p.tracks[t.source] = track;
             p.streams[t.source] = stream;
             this.emit('track', { participant: p, source: t.source, kind: track.kind, track, stream,
-                                 mid: tr.mid });
+                                 mid, trackId: t.trackId });
         }
-    }
-
-    // Without a mid in track-published: the first unbound receiving m-line
-    // of the right kind whose msid stream id is the participant's id.
-    #guessTransceiver(s, t, byMid) {
-        const sdp = s.subPc.remoteDescription?.sdp ?? '';
-        for (const section of sdp.split(/\r?\nm=/).slice(1)) {
-            const mid = /\na=mid:(\S+)/.exec(section)?.[1];
-            const msid = /\na=msid:(\S+)/.exec(section)?.[1];
-            const kind = section.startsWith('audio') ? 'audio' : 'video';
-            if (mid && msid === String(t.participantId) && kind === t.kind
-                && !s.bound.has(mid) && byMid.has(mid)) return byMid.get(mid);
-        }
-        return null;
     }
 
     // ---- losing the connection, and coming back
@@ -904,6 +886,7 @@ export class Room extends Emitter {
             } catch (e) {
                 if (this.state === 'closed') return;
                 if (FATAL_REST.has(e.code)) { this.#close('failed', e); return; }
+                this.unusedGrant = TOKEN_UNUSED.has(e.code) ? this.session?.grant ?? null : null;
                 this.#teardown(this.session);
                 this.session = null;
                 this.#scheduleReconnect(e);

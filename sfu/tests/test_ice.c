@@ -1,4 +1,4 @@
-/* ICE agents on 127.0.0.1: trickle, UDP and ICE-TCP, restart, consent loss, ports, announced address, refused candidates. */
+/* ICE agents on 127.0.0.1: trickle, UDP and ICE-TCP, restart, consent loss, ports, announced address, refused candidates, peer networks. */
 #include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
@@ -98,15 +98,23 @@ got_both(void *arg)
     return e[0].received > 0 && e[1].received > 0;
 }
 
+/* e[0] controls with cfg0, e[1] is controlled with cfg1; both trickle. */
 static void
-pair_new(struct end e[2], const sfu_transport_config_t *cfg)
+pair_new_apart(struct end e[2], const sfu_transport_config_t *cfg0,
+               const sfu_transport_config_t *cfg1)
 {
     memset(e, 0, 2 * sizeof(*e));
     e[0].peer = &e[1];
     e[1].peer = &e[0];
     e[0].trickle = e[1].trickle = true;
-    e[0].ice = sfu_ice_new(cfg, true, &callbacks, &e[0]);
-    e[1].ice = sfu_ice_new(cfg, false, &callbacks, &e[1]);
+    e[0].ice = sfu_ice_new(cfg0, true, &callbacks, &e[0]);
+    e[1].ice = sfu_ice_new(cfg1, false, &callbacks, &e[1]);
+}
+
+static void
+pair_new(struct end e[2], const sfu_transport_config_t *cfg)
+{
+    pair_new_apart(e, cfg, cfg);
 }
 
 static void
@@ -317,6 +325,47 @@ test_refused_candidates(void)
     sfu_ice_free(ice);
 }
 
+/*
+ * A peer on 127.0.0.2: inside the peer networks it connects; outside, its
+ * candidates are refused and its checks dropped, so it never connects.
+ */
+static void
+test_peer_networks(void)
+{
+    static const char *lo2[] = { "127.0.0.2", NULL };
+    sfu_peer_networks_t inside = { 0 }, outside = { 0 };
+    sfu_transport_config_t filtered = { .listen = loopback, .udp = true,
+                                        .tcp = true };
+    sfu_transport_config_t other = { .listen = lo2, .udp = true, .tcp = true };
+    char err[128];
+    struct end e[2];
+    gint64 start;
+    bool failed;
+
+    sfu_peer_networks_parse(&inside, "127.0.0.2/32", err, sizeof(err));
+    sfu_peer_networks_parse(&outside, "127.0.0.3/32,::1", err, sizeof(err));
+
+    filtered.peer_networks = &inside;
+    pair_new_apart(e, &other, &filtered);
+    pair_exchange_credentials(e);
+    ok(run_until(both_connected, e, 20), "a peer inside the networks connects");
+    ok(pair_talks(e, "inside"), "data flows through the filter");
+    pair_free(e);
+
+    filtered.peer_networks = &outside;
+    start = g_get_monotonic_time();
+    pair_new_apart(e, &other, &filtered);
+    pair_exchange_credentials(e);
+    ok(run_until(both_gathered, e, 10), "both gather");
+    is_int(sfu_ice_add_remote_candidate(e[1].ice, e[0].candidates[0]), -1,
+           "a candidate outside the networks is refused");
+    failed = run_until(is_failed, &e[0], 40);
+    ok(failed && e[1].state != SFU_ICE_CONNECTED,
+       "checks from outside are dropped: the peer fails (%.1f s)",
+       (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+    pair_free(e);
+}
+
 static void
 test_config_checks(void)
 {
@@ -358,6 +407,7 @@ main(void)
     test_tcp_only();
     test_restart();
     test_ports_and_announce();
+    test_peer_networks();
     test_consent_lost();
     return tap_done();
 }

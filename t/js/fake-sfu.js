@@ -118,17 +118,19 @@ export class FakeSfu {
             await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex });
         }
     }
-    // Offer a remote track on the subscribe pc; announce it before or after.
-    async publishRemote(participantId, source, track, { announceFirst = false } = {}) {
+    // Offer a remote track on the subscribe pc; announce it (track-published)
+    // before or after the offer, or not at all (joined listed it).
+    async publishRemote(participantId, source, track, { announceFirst = false, announce: tell = true } = {}) {
         // one subscribe offer at a time, as the SFU does
         await until(() => this.sub.signalingState === 'stable', 'the previous answer');
         const tr = this.sub.addTransceiver(track, { direction: 'sendonly' });
         await this.sub.setLocalDescription(await this.sub.createOffer());
         const announce = () => this.ws.deliver({ type: 'track-published', participant_id: participantId,
+                                                 track_id: `${participantId}:${tr.mid}`,
                                                  kind: track.kind, source, mid: tr.mid });
-        if (announceFirst) announce();
+        if (tell && announceFirst) announce();
         this.ws.deliver({ type: 'offer', sdp: this.sub.localDescription.sdp });
-        if (!announceFirst) announce();
+        if (tell && !announceFirst) announce();
         return tr;
     }
     close() { this.pub.close(); this.sub.close(); }

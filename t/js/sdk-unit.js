@@ -169,22 +169,42 @@ test('track-published before the offer binds as well', async () => {
     sfu.close();
 });
 
+test('tracks listed in joined bind to the subscribe offer that carries them', async () => {
+    reset();
+    const bob = { participant_id: 'p-bob', name: 'Bob', role: 'participant', audio: true, video: false,
+                  screen: false, tracks: [{ track_id: 'p-bob:1', kind: 'video', source: 'camera', mid: '0' }] };
+    const { room, sfu } = await joined({ audio: false, video: false }, { others: [bob] });
+    eq([room.participants.get('p-bob').name, room.participants.get('p-bob').video], ['Bob', false],
+       'Bob, camera off, from joined');
+    const bobCam = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const tr = await sfu.publishRemote('p-bob', 'camera', bobCam, { announce: false });
+    eq(tr.mid, '0', 'the subscribe offer carries it on mid 0');
+    const ev = await until(() => room.events.find(([t]) => t === 'track')?.[1], 'track event');
+    eq([ev.participant.id, ev.source, ev.kind, ev.mid, ev.trackId], ['p-bob', 'camera', 'video', '0', 'p-bob:1'],
+       'bound as joined said');
+    const v = frames(ev.stream);
+    await until(() => v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 2, 'decoded frames');
+    await room.leave();
+    sfu.close();
+});
+
 test('participants, media state and chat from the server become events', async () => {
     reset();
     const { room, sfu, ws } = await joined();
-    ws.deliver({ type: 'participant-joined', participant_id: 'p-cy', name: 'Cy' });
+    ws.deliver({ type: 'participant-joined', participant_id: 'p-cy', name: 'Cy', role: 'participant',
+                 audio: true, video: true });
     ws.deliver({ type: 'media-state', participant_id: 'p-cy', audio: false, video: true });
-    ws.deliver({ type: 'media-state', participant_id: 'p-cy', kind: 'video', enabled: false });
-    ws.deliver({ type: 'chat', participant_id: 'p-cy', text: 'hi there' });
-    ws.deliver({ type: 'chat', participant_id: 'p-ada', text: 'echo of mine' });
+    ws.deliver({ type: 'media-state', participant_id: 'p-cy', audio: false, video: false });
+    ws.deliver({ type: 'chat', participant_id: 'p-cy', text: 'hi there', ts: 1700000000000 });
     ws.deliver({ type: 'participant-left', participant_id: 'p-cy' });
     const kinds = room.events.map(([t]) => t).filter(t => t !== 'state');
     eq(kinds.slice(kinds.indexOf('participant-joined')),
        ['participant-joined', 'media-state', 'media-state', 'chat', 'participant-left'], 'event order');
     const ms = room.events.filter(([t]) => t === 'media-state').map(([, e]) => [e.audio, e.video]);
-    eq(ms, [[false, true], [false, false]], 'both media-state shapes');
+    eq(ms, [[false, true], [false, false]], 'media states');
     const chat = room.events.find(([t]) => t === 'chat')[1];
-    eq([chat.name, chat.text, chat.self], ['Cy', 'hi there', false], 'chat names the sender');
+    eq([chat.name, chat.text, chat.self, chat.time.getTime()], ['Cy', 'hi there', false, 1700000000000],
+       'chat names the sender, at the server\'s time');
 
     room.sendChat('  hello  ');
     eq(ws.of('chat'), [{ type: 'chat', text: 'hello' }], 'chat sent trimmed');
@@ -242,19 +262,22 @@ test('simulcast option offers three layers h, m, l', async () => {
     plain.sfu.close();
 });
 
-test('a dropped WebSocket: reconnecting with backoff, REST rejoin, media again', async () => {
+test('a dropped WebSocket: reconnecting with backoff, one REST rejoin, media again', async () => {
     reset();
     const { room, sfu, ws } = await joined({}, { others: [{ participant_id: 'p-bob', name: 'Bob' }] });
     await until(() => sfu.offers.length === 1, 'first offer');
     // the next two attempts fail at the WebSocket, the third succeeds
     FakeSocket.refuseCount = 2;
+    net.fetchScript = [{ status: 200, body: { ...grant(), token: 'e30.e30.second' } }];
     ws.drop(1011, 'worker gone');
     const ws4 = await until(() => net.sockets[3], 'fourth socket');
     const sfu2 = new FakeSfu(ws4, { others: [] });
     await until(() => room.state === 'connected' && room.events.some(([t]) => t === 'reconnected'), 'reconnected');
     const rec = room.events.filter(([t]) => t === 'reconnecting').map(([, e]) => [e.attempt, e.delay]);
     eq(rec, [[1, 40], [2, 80], [3, 160]], 'attempts and doubling delays');
-    eq(net.fetchCalls.length, 4, 'every attempt joined again through REST');
+    eq(net.fetchCalls.length, 2, 'joined again through REST once: a token never used is used again');
+    eq(net.sockets.slice(1).map(w => w.sent[0]?.token ?? null), [null, null, 'e30.e30.second'],
+       'the refused sockets sent nothing, the fourth the new token');
     eq(room.events.filter(([t]) => t === 'participant-left').map(([, e]) => e.participant.id), ['p-bob'],
        'Bob, gone in the new joined, is reported left');
     await until(() => sfu2.offers.length === 1 && sfu2.pub.connectionState === 'connected', 'published again');

@@ -179,7 +179,7 @@ sub log_of { my ($t) = @_; open my $fh, '<', $t->{log} or return ''; local $/; r
 
 # Starts a turnserver (the patched build unless `bin` says otherwise) and
 # waits until it answers on its listening port. Returns {pid, port,
-# tls_port, alt_tls_port, conf, log}.
+# tls_port, alt_tls_port, relay_ports => [min, max], conf, log}.
 sub start_turnserver {
     my (%o) = @_;
     my $bin = $o{bin} // "$BIN/turnserver";
@@ -187,7 +187,7 @@ sub start_turnserver {
     my $base = free_ports(3);
     my $relay = free_ports(40);
     my $t = { port => $base, tls_port => $base + 1, alt_tls_port => $base + 2,
-              log => "$TMP/turn-$base.log", bin => $bin };
+              relay_ports => [$relay, $relay + 39], log => "$TMP/turn-$base.log", bin => $bin };
     my @cmd;
     if ($o{args}) {
         @cmd = ($bin, '-n', '--listening-ip=127.0.0.1', "--listening-port=$base",

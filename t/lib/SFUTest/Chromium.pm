@@ -48,8 +48,15 @@ our $JSON = JSON::PP->new->utf8->allow_nonref;
 our @Live;      # browsers to close at exit
 
 # The NOTES.md recipe: headless, fake devices granted without a prompt,
-# loopback ICE candidates allowed, nothing that phones home.
-our @Flags = qw(
+# loopback ICE candidates allowed (once the page has had a camera or a
+# microphone), nothing that phones home.  Tests send nothing outside
+# 127.0.0.0/8, so: no host name is resolved but localhost (Chromium would
+# otherwise ask the system's DNS server about Google's hosts), no proxy
+# discovery, ICE host candidates with plain addresses, never mDNS names
+# (.local: Chromium would announce those by multicast; the SFU workers
+# talk to loopback peers only, see SFUTest::Stack), and no media router
+# (it looks for cast devices by multicast).
+our @Flags = (qw(
     --headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run
     --no-default-browser-check --disable-background-networking
     --disable-component-update --disable-sync --disable-extensions
@@ -60,8 +67,10 @@ our @Flags = qw(
     --autoplay-policy=no-user-gesture-required
     --disable-background-timer-throttling --disable-renderer-backgrounding
     --disable-backgrounding-occluded-windows
+    --disable-domain-reliability --no-pings --no-proxy-server
     --remote-debugging-pipe
-);
+), '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+   '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter');
 
 # undef when Chromium can be launched here, else the reason.
 sub unavailable {

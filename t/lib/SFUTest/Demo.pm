@@ -30,8 +30,8 @@ package SFUTest::Demo;
 #                        # tiles of a source ('camera') with frames rising
 #   $SFUTest::Demo::Screenshots                    # build/screenshots
 #
-# SFU workers get --rtc-listen 127.0.0.1 once they have it, then
-# SFU_TEST_WORKER_ARGS (split on spaces).
+# SFU workers get --rtc-listen 127.0.0.1 --rtc-peer-networks 127.0.0.0/8
+# once they have them, then SFU_TEST_WORKER_ARGS (split on spaces).
 
 use strict;
 use warnings;
@@ -114,15 +114,16 @@ sub rooms_missing {
     return undef;
 }
 
-# The worker options media needs here: ICE on loopback only.
-our @WORKER_MEDIA_ARGS = ('--rtc-listen', '127.0.0.1');
+# The worker options media needs here: ICE on loopback only, with loopback
+# peers only (Chromium also offers its other interfaces' addresses).
+our @WORKER_MEDIA_ARGS = ('--rtc-listen', '127.0.0.1', '--rtc-peer-networks', '127.0.0.0/8');
 
 # undef when the worker has the media options, else why not.
 sub media_options_missing {
     return "$Worker is not built" unless -x $Worker;
     my $help = `$Worker --help 2>&1`;
-    return "sfu-worker has no $WORKER_MEDIA_ARGS[0] option yet (ICE/DTLS/SRTP, issue 3)"
-        unless $help =~ /\Q$WORKER_MEDIA_ARGS[0]\E\b/;
+    my @absent = grep { /^--/ && $help !~ /\Q$_\E\b/ } @WORKER_MEDIA_ARGS;
+    return "sfu-worker has no @absent option yet (ICE/DTLS/SRTP, issue 3)" if @absent;
     return undef;
 }
 
@@ -162,7 +163,7 @@ sub call_test {
     my $demo = $class->start(workers => 1);
     my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1);
     my ($first, $room) = $demo->open_call($browser, $names[0]);
-    my @pages = ($first, map { $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
+    my @pages = ($first, map { scalar $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
     return ($demo, $browser, $room, @pages);
 }
 

@@ -10,6 +10,10 @@ package SFUTest::Stack;
 #   use SFUTest::Stack;
 #   SFUTest::Stack::skip_unless_ready();     # skip_all until the SFU pieces exist
 #   my $s = SFUTest::Stack->start(workers => 1, turn => 0);
+#                  # turn => 1: the patched coturn, SFU-only (relays to
+#                  # 127.0.0.1), in the join's ice_servers; $s->turn is
+#                  # SFUTurn's {port, relay_ports, log, ...}, $s->turn_realm
+#                  # its realm (secrets and redis-statsdb keys in the run's Redis)
 #   my $room = $s->create_room(name => 'standup');      # id; dies on failure
 #   my $r = $s->api(GET => "/api/v1/rooms/$room/participants");  # SFUTest::HTTP reply
 #   my $a = $s->peer(aiortc => $room, 'alice', '--expect-peers', 1);
@@ -52,13 +56,16 @@ our $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 #
 # What `sfu-worker --help` must list before the call tests can run, and
 # the arguments each worker gets: gather on loopback only, in a port range
-# of its own.
-our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports');
+# of its own, and talk to loopback peers only (Chromium also offers its
+# host candidates on the machine's other interfaces; tests send nothing
+# outside 127.0.0.0/8).
+our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports', '--rtc-peer-networks');
 our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
 
 sub worker_media_args {
     my ($min, $max) = @_;
-    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max");
+    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max",
+            '--rtc-peer-networks', '127.0.0.0/8');
 }
 
 # nginx's side: where signaling is served (what the join's signaling_url
@@ -68,10 +75,6 @@ our $SIGNALING = 'location = /ws { sfu_signaling; }';
 # --- the participants the tests can use
 #
 # Each is a program with the command line and output of t/peers/README.md.
-# Chromium: the SDK work adds t/peers/chromium_peer (any executable that
-# keeps that contract, e.g. a node script driving headless Chromium with
-# fake devices); once it exists, peer_available('chromium') is true and
-# the mixed call (t/301) takes it in.
 
 our %PEERS = (
     aiortc   => ['/usr/bin/python3', "$Repo/t/peers/aiortc_peer.py"],
@@ -160,19 +163,34 @@ sub url { "http://127.0.0.1:$_[0]{nginx}{port}" }
 sub api_key { $_[0]{api_key} }
 sub dir { $_[0]{dir} }
 sub turn { $_[0]{turn} }
+sub turn_realm { $_[0]{turn_realm} }
 
 sub _port_range {
     my $base = 20000 + $WORKER_PORTS * int(rand(40000 / $WORKER_PORTS));
     return [$base, $base + $WORKER_PORTS - 1];
 }
 
+# The patched coturn as an edge runs it (turn/turnserver.conf): an
+# SFU-only relay to the workers' address, 127.0.0.1, with the REST-API
+# secret in the run's Redis, under a realm of this stack's own.
 sub _start_turn {
     my ($self) = @_;
     require SFUTurn;
     SFUTurn::require_build();
-    $self->{turn} = SFUTurn::start_turnserver(args => [
-        '--use-auth-secret', "--static-auth-secret=$self->{turn_secret}",
-        '--relay-ip=127.0.0.1', '--allow-loopback-peers', '--fingerprint']);
+    my $redis = { port => $ENV{TEST_NGINX_REDIS_PORT} };
+    $self->{turn_realm} = "stack-$self->{turn_secret}.test";
+    my $key = "turn/realm/$self->{turn_realm}/secret";
+    SFUTurn::redis_cli($redis, 'SADD', $key, $self->{turn_secret});
+    SFUTurn::redis_cli($redis, 'ZADD', "$key/added", int(time), $self->{turn_secret});
+    $self->{turn} = SFUTurn::start_turnserver(redis => $redis, fields => {
+        REALM => $self->{turn_realm}, SFU_PEERS => '127.0.0.1' });
+}
+
+sub _stop_turn {
+    my ($self) = @_;
+    SFUTurn::stop($self->{turn}{pid});
+    my $key = "turn/realm/$self->{turn_realm}/secret";
+    SFUTurn::redis_cli({ port => $ENV{TEST_NGINX_REDIS_PORT} }, 'DEL', $key, "$key/added");
 }
 
 sub _start_nginx {
@@ -182,8 +200,7 @@ sub _start_nginx {
     my $port = SFUTest::NginxProc::free_port();
     my $ice = '';
     if (my $t = $self->{turn}) {
-        my $realm = do { no warnings 'once'; $SFUTurn::REALM };
-        $ice = "    sfu_turn_realm $realm;\n"
+        $ice = "    sfu_turn_realm $self->{turn_realm};\n"
              . "    sfu_stun_uri stun:127.0.0.1:$t->{port};\n"
              . "    sfu_turn_uri turn:127.0.0.1:$t->{port}?transport=udp;\n";
     }
@@ -441,7 +458,7 @@ sub stop {
     for my $i (0 .. $#{ $self->{workers} }) {
         $self->kill_worker($i, 'TERM');
     }
-    SFUTurn::stop($self->{turn}{pid}) if $self->{turn};
+    $self->_stop_turn if $self->{turn};
     @Live = grep { $_ != $self } @Live;
 }
 
