@@ -326,8 +326,9 @@ sub peer {
     my $n = ++$self->{names}{$name};
     my $p = SFUTest::Peer->start(
         name => $n > 1 ? "$name-$n" : $name, log_dir => $self->{dir},
-        cmd => [@$cmd, $self->url, $room, '--name', $name, '--control',
-                '--ice-ip', '127.0.0.1', @args]);
+        # the positionals after "--": room ids are base64url, "-" may lead
+        cmd => [@$cmd, '--name', $name, '--control', '--ice-ip', '127.0.0.1', @args,
+                '--', $self->url, $room]);
     push @{ $self->{peers} }, $p;
     return $p;
 }
