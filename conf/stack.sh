@@ -17,6 +17,10 @@
 #   SFU_TURN_LISTEN 127.0.0.1      the address coturn listens and relays on
 #   SFU_MEDIA_ADDRS 127.0.0.1      the SFU workers' media addresses, the
 #                                  only peers coturn relays to
+#   SFU_PEER_NETWORKS              the remote networks the workers' media
+#                                  may reach (sfu-worker --rtc-peer-networks,
+#                                  CIDR,...); empty: 127.0.0.0/8,::1 when
+#                                  every media address is loopback, else any
 # Every process talks to the others on 127.0.0.1 (containers share the
 # host's network), so no name is ever resolved.
 # shellcheck shell=bash
@@ -34,6 +38,7 @@ public_host=${SFU_PUBLIC_HOST:-localhost}
 turn_host=${SFU_TURN_HOST:-127.0.0.1}
 turn_listen=${SFU_TURN_LISTEN:-127.0.0.1}
 media_addrs=${SFU_MEDIA_ADDRS:-127.0.0.1}
+peer_networks=${SFU_PEER_NETWORKS:-}
 realm=ngx-sfu
 pgbin=/usr/lib/postgresql/15/bin
 
@@ -138,11 +143,17 @@ stack_turn_cmd() {
 # SFU worker $1 on $state/run/sfu-$1.sock, started again whenever it exits;
 # logs to $2 (a file, or "" for stderr).  Runs until TERM.
 stack_worker_loop() {
-    local id=$1 log=${2:-/dev/stderr} child=
+    local id=$1 log=${2:-/dev/stderr} child= addr media=() nets=$peer_networks
+    for addr in $media_addrs; do
+        media+=(--rtc-listen "$addr")
+        [[ $addr == 127.* || $addr == ::1 ]] || nets=${nets:-any}
+    done
+    nets=${nets:-127.0.0.0/8,::1}
+    [ "$nets" = any ] || media+=(--rtc-peer-networks "$nets")
     trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 0' TERM
     while :; do
         "$repo/build/sfu/sfu-worker" --listen "$state/run/sfu-$id.sock" --id "$id" \
-            >>"$log" 2>&1 &
+            "${media[@]}" >>"$log" 2>&1 &
         child=$!
         wait "$child" || true
         echo "sfu-worker $id exited; restarting in 1 s" >>"$log"
