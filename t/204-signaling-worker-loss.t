@@ -43,6 +43,18 @@ sub wait_until {
     return $cond->() ? 1 : 0;
 }
 
+# The first error among what $ws receives within $secs (the worker says
+# joined and participant-joined first); undef if none came.
+sub next_error {
+    my ($ws, $secs) = @_;
+    my $end = time + $secs;
+    while (time < $end) {
+        my $m = $ws->recv_json($end - time) // last;
+        return $m if ($m->{type} // '') eq 'error';
+    }
+    return undef;
+}
+
 my $pid = start_worker();
 my $sig = SFUTest::Signaling->start(workers => [$sock], nginx_workers => 2);
 ok(wait_until(sub { $sig->workers_up }, 10), 'the real SFU worker is linked');
@@ -61,9 +73,7 @@ waitpid $pid, 0;
 my $t0 = time;
 my @codes;
 for my $c (@clients) {
-    # the room's own messages (joined, participant-joined) come first
-    my $m;
-    do { $m = $c->{ws}->recv_json(2) // {} } while (($m->{type} // 'error') ne 'error');
+    my $m = next_error($c->{ws}, 2) // {};
     my ($close, $reason) = $c->{ws}->wait_close(2);
     push @codes, join ' ', $m->{code} // '-', $close // '-', $reason // '-';
 }
@@ -91,13 +101,7 @@ ok(wait_until(sub { $sig->workers_up }, 10), 'the restarted worker is linked aga
 my @again = map { $sig->client($room) } 1 .. 2;
 ok(wait_until(sub { !grep { $sig->state($_->{id}) ne 'connected' } @again }),
    'clients join again once the worker is back');
-sub errors_within {
-    my ($ws, $secs) = @_;
-    my $n = 0;
-    while (defined(my $m = $ws->recv_json($secs))) { $n++ if ($m->{type} // '') eq 'error' }
-    return $n;
-}
-is((grep { errors_within($_->{ws}, 0.3) } @again), 0, '... without an error');
+is((grep { defined next_error($_->{ws}, 0.3) } @again), 0, '... without an error');
 $_->{ws}->close_socket for @again;
 ok(wait_until(sub { ($sig->metric('sfu_signaling_connections') // -1) == 0 }),
    'their connections gone, none is left open');

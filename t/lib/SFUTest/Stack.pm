@@ -134,6 +134,14 @@ my @Live;        # stacks not stopped yet, for END
 
 sub start {
     my ($class, %o) = @_;
+    # A write into a pipe or socket whose other end died (a peer that
+    # exited) must be an error, not a death that skips END and leaves
+    # nginx, the workers and the peers running.
+    $SIG{PIPE} = 'IGNORE';
+    # and an interrupted test goes through END too
+    for my $sig (qw(INT TERM)) {
+        $SIG{$sig} = sub { exit 128 } if ($SIG{$sig} // 'DEFAULT') eq 'DEFAULT';
+    }
     SFUTest::Services::ensure();
     my $self = bless {
         workers => [], peers => [], names => {},
