@@ -226,8 +226,12 @@ function wireRoom(r) {
         attach(tile, kind, stream);
         if (source === 'camera') showMediaState(tile, participant.audio, participant.video);
     });
+    // the SFU hands a freed m-line (and so its track) to someone else later
     r.on('track-removed', ({ participant, source }) => {
-        if (source === 'screen') removeTile(participant.id, 'screen');
+        if (source === 'screen') { removeTile(participant.id, 'screen'); return; }
+        const tile = document.getElementById(tileId(participant.id, 'camera'));
+        const el = tile?.querySelector(source === 'camera' ? 'video' : 'audio');
+        if (el) el.srcObject = null;
     });
     r.on('media-state', ({ participant, audio, video }) => {
         showMediaState(tileFor(participant.id, 'camera', participant.name), audio, video);
