@@ -60,8 +60,9 @@ ramp_json(const load_run_t *run)
             "cpu_s", s->cpu_s,
             "packets_in", (json_int_t) s->packets_in));
     }
-    return json_pack("{s:I, s:o}", "capacity",
+    return json_pack("{s:I, s:s, s:o}", "capacity",
                      (json_int_t) (run->capacity < 0 ? 0 : run->capacity),
+                     "stopped_by", run->stopped_by != NULL ? run->stopped_by : "limit",
                      "steps", steps);
 }
 
@@ -158,8 +159,10 @@ load_report_table(const load_run_t *run, FILE *out)
         for (unsigned i = 0; i < run->n_steps; i++) {
             step_line(&run->steps[i], out);
         }
-        fprintf(out, "\ncapacity at < %g %% loss: %d participants\n",
-                o->loss_limit_pct, run->capacity < 0 ? 0 : run->capacity);
+        fprintf(out, "\ncapacity at <= %g %% loss: %s%d participants\n",
+                o->loss_limit_pct,
+                run->stopped_by != NULL && strcmp(run->stopped_by, "limit") != 0
+                ? "at least " : "", run->capacity < 0 ? 0 : run->capacity);
     }
     fprintf(out, "\n%-28s %u of %u (%u failed)\n", "joined", s->joined,
             s->participants, s->failed_joins);

@@ -195,12 +195,18 @@ window_end(gpointer data)
     if (run->o->ramp && pass) {
         run->capacity = (int) s->participants;
     }
-    if (run->aborted || !run->o->ramp || !pass
-        || run->n_steps == LOAD_MAX_STEPS
-        || run->n_ps + (fan_out(run->o) ? run->o->ramp_step
-                        : run->o->ramp_step * run->o->participants)
-           > run->o->ramp_max)
+    if (run->aborted) {
+        run->stopped_by = "aborted";
+    } else if (!pass) {
+        run->stopped_by = "limit";
+    } else if (run->n_steps == LOAD_MAX_STEPS
+               || run->n_ps + (fan_out(run->o) ? run->o->ramp_step
+                               : run->o->ramp_step * run->o->participants)
+                  > run->o->ramp_max)
     {
+        run->stopped_by = "ramp-max";
+    }
+    if (run->stopped_by != NULL || !run->o->ramp) {
         g_main_loop_quit(run->loop);
     } else {
         step_begin(run);

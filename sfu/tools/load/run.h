@@ -78,6 +78,8 @@ struct load_run {
     load_step_t           steps[LOAD_MAX_STEPS];
     unsigned              n_steps;
     int                   capacity;       /* -1 until a step passes */
+    const char           *stopped_by;     /* the ramp: "limit" (a step
+                                             failed), "ramp-max", "aborted" */
 };
 
 /* Runs the whole test; returns the exit status (0, or 3 when stopped). */

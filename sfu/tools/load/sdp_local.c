@@ -173,8 +173,7 @@ parse(const char *sdp, char *err, size_t err_size)
     if (sfu_sdp_parse(&scratch, sdp, strlen(sdp), &e) != SFU_SDP_OK
         || sfu_sdp_check(&scratch, &e) != SFU_SDP_OK)
     {
-        snprintf(err, err_size, "the SFU's SDP: line %u: %s", e.line,
-                 e.message);
+        snprintf(err, err_size, "the SFU's SDP: %s", e.message);
         return -1;
     }
     return 0;
