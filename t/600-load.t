@@ -67,6 +67,32 @@ ok defined $r->{forwarded_pps_per_cpu_s}, 'forwarded packets per CPU-second';
 is $r->{ramp}, undef, 'no ramp';
 cmp_ok $r->{join_ms}{p50}, '>', 0, 'join times measured';
 
+# --- simulcast: ngx-sfu answers without a=simulcast, and sfu-load says so
+($rc, $r) = run_load('simulcast', '--participants', 2, '--simulcast',
+                     '--duration', 1, '--warmup', 0.5, '--video-kbps', 300);
+is $r->{joined}, 2, 'simulcast: both joined';
+ok $r->{simulcast} && $r->{simulcast_refused},
+   'simulcast: reported as refused by the SFU (one layer sent)';
+is $r->{streams}, 4, 'simulcast: the one layer and the audio flow';
+
+# --- a ramp of audio-only rooms: every step listed, capacity found
+($rc, $r) = run_load('ramp', '--participants', 2, '--audio-only', '--ramp',
+                     '--ramp-step', 1, '--ramp-max', 6, '--duration', 1,
+                     '--warmup', 0.5);
+is $rc, 0, 'ramp exits 0';
+is scalar @{ $r->{ramp}{steps} }, 3, 'ramp: 2, 4 and 6 participants measured';
+is_deeply [map { $_->{participants} } @{ $r->{ramp}{steps} }], [2, 4, 6],
+    'ramp: each step adds a room of two';
+is $r->{ramp}{capacity}, 6, 'ramp: capacity is the largest step under the limit';
+is $r->{ramp}{stopped_by}, 'ramp-max', 'ramp: stopped at --ramp-max, not by loss';
+
+# --- a wrong API key: the room cannot be made, a clear error, exit 1
+{
+    my $out = `$load --url @{[ $s->url ]} --api-key wrong --quiet --max-time 30 2>&1`;
+    is $? >> 8, 1, 'a wrong API key: exit 1';
+    like $out, qr/room creation: HTTP 401/, '... saying the SFU refused the room';
+}
+
 # --- 1 publisher -> 3 subscribers, audio only
 ($rc, $r) = run_load('fanout', '--participants', 4, '--publishers', 1,
                      '--audio-only', '--duration', 2, '--warmup', 0.5);

@@ -59,7 +59,7 @@ load_options_usage(FILE *out)
 "  --ramp                add load step by step until loss passes the limit\n"
 "  --ramp-step N         rooms per step; subscribers per step when there is\n"
 "                        one room with one publisher (default: --rooms, or 10)\n"
-"  --ramp-max N          stop at this many participants (default 300)\n"
+"  --ramp-max N          never go past this many participants (default 300)\n"
 "  --loss-limit PCT      loss that ends the ramp (default 1)\n"
 "\n"
 "output\n"

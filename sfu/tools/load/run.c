@@ -284,6 +284,7 @@ room_made(const char *room_id, const char *error, void *data)
 
     if (room_id == NULL) {
         abort_run(run, error);
+        run->exit_code = 1;
         return;
     }
     run->room_ids[i] = g_strdup(room_id);

@@ -82,7 +82,10 @@ struct load_run {
                                              failed), "ramp-max", "aborted" */
 };
 
-/* Runs the whole test; returns the exit status (0, or 3 when stopped). */
+/*
+ * Runs the whole test; returns the exit status: 0 measured, 1 the SFU
+ * refused to make a room, 3 stopped by --max-time or a signal.
+ */
 int load_run(const load_options_t *o, load_run_t *run);
 
 void load_run_free(load_run_t *run);
