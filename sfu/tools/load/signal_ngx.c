@@ -71,8 +71,10 @@ ngx_create_room(const load_signal_target_t *target, const char *name,
 {
     room_request_t *r = g_new0(room_request_t, 1);
     char           *url = g_strdup_printf("%s/api/v1/rooms", target->url);
+    /* the API takes 1 to 1000; the worker's own limit is lower anyway */
     json_t         *body = json_pack("{s:s, s:I}", "name", name,
-                                     "max_participants", (json_int_t) capacity);
+                                     "max_participants",
+                                     (json_int_t) (capacity > 1000 ? 1000 : capacity));
 
     r->done = done;
     r->data = data;
