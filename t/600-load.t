@@ -88,9 +88,12 @@ is $r->{ramp}{stopped_by}, 'ramp-max', 'ramp: stopped at --ramp-max, not by loss
 
 # --- a wrong API key: the room cannot be made, a clear error, exit 1
 {
-    my $out = `$load --url @{[ $s->url ]} --api-key wrong --quiet --max-time 30 2>&1`;
+    my $out = `$load --url @{[ $s->url ]} --api-key wrong --quiet --max-time 30 --json $dir/refused.json 2>&1`;
     is $? >> 8, 1, 'a wrong API key: exit 1';
     like $out, qr/room creation: HTTP 401/, '... saying the SFU refused the room';
+    my $j = decode_json(do { local (@ARGV, $/) = "$dir/refused.json"; <> });
+    like $j->{error}, qr/HTTP 401/, '... also in the JSON report';
+    is $j->{joined}, 0, '... where nothing was measured';
 }
 
 # --- 1 publisher -> 3 subscribers, audio only

@@ -12,7 +12,12 @@
 const load_step_t *
 load_report_step(const load_run_t *run)
 {
-    return run->n_steps > 0 ? &run->steps[run->n_steps - 1] : NULL;
+    for (unsigned i = run->n_steps; i > 0; i--) {
+        if (run->steps[i - 1].measured) {
+            return &run->steps[i - 1];
+        }
+    }
+    return NULL;
 }
 
 static double
@@ -45,7 +50,7 @@ ramp_json(const load_run_t *run)
 {
     json_t *steps = json_array();
 
-    for (unsigned i = 0; i < run->n_steps; i++) {
+    for (unsigned i = 0; i < run->n_steps && run->steps[i].measured; i++) {
         const load_step_t *s = &run->steps[i];
 
         json_array_append_new(steps, json_pack(
@@ -119,6 +124,8 @@ load_report_json(const load_run_t *run, const char *path)
                         ? json_real((double) s->packets_in / s->cpu_s)
                         : json_null());
     json_object_set_new(doc, "ramp", o->ramp ? ramp_json(run) : json_null());
+    json_object_set_new(doc, "error", run->error[0] != '\0'
+                                      ? json_string(run->error) : json_null());
     if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
         fprintf(stderr, "sfu-load: --json %s: cannot write it\n", path);
         json_decref(doc);
@@ -146,7 +153,8 @@ load_report_table(const load_run_t *run, FILE *out)
     const load_step_t    *s = load_report_step(run);
 
     if (s == NULL) {
-        fprintf(out, "sfu-load: nothing was measured\n");
+        fprintf(out, "sfu-load: nothing was measured%s%s\n",
+                run->error[0] != '\0' ? ": " : "", run->error);
         return;
     }
     fprintf(out, "sfu-load against %s (%s): %u room(s) x %u participants, "
@@ -156,7 +164,7 @@ load_report_table(const load_run_t *run, FILE *out)
             o->simulcast ? " simulcast" : "");
     if (o->ramp) {
         fprintf(out, "\n  rooms  parts joined   streams (got/exp) loss%%  lat p50  lat p95  lat p99  sfu cpu_s\n");
-        for (unsigned i = 0; i < run->n_steps; i++) {
+        for (unsigned i = 0; i < run->n_steps && run->steps[i].measured; i++) {
             step_line(&run->steps[i], out);
         }
         fprintf(out, "\ncapacity at <= %g %% loss: %s%d participants\n",

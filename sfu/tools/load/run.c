@@ -134,6 +134,7 @@ window_end(gpointer data)
     run->phase_source = 0;
     run->measuring = false;
     run->phase = LOAD_PHASE_DONE;
+    s->measured = true;
     s->window_s = (double) (load_now_ns() - run->window_start_ns) / 1e9;
     s->participants = run->n_ps;
     s->rooms = run->rooms_made;
@@ -409,6 +410,9 @@ static void
 abort_run(load_run_t *run, const char *why)
 {
     fprintf(stderr, "sfu-load: %s\n", why);
+    if (run->error[0] == '\0') {
+        g_strlcpy(run->error, why, sizeof(run->error));
+    }
     run->aborted = true;
     run->exit_code = 3;
     clear_source(&run->phase_source);

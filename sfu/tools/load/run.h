@@ -37,6 +37,7 @@ typedef struct {
     uint64_t  rss_kb, rss_peak_kb;
     unsigned  pids_missing;
     bool      simulcast_refused;
+    bool      measured;             /* its window ran */
 } load_step_t;
 
 #define LOAD_MAX_STEPS 200
@@ -53,6 +54,7 @@ struct load_run {
     GMainLoop            *loop;
     int                   exit_code;
     bool                  aborted;
+    char                  error[256];     /* why it was aborted */
 
     /* rooms and participants so far */
     char                **room_ids;
