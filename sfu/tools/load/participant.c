@@ -330,6 +330,10 @@ ev_publish_answer(const char *sdp, void *data)
         fail(p, "publish answer: %s", err);
         return;
     }
+    if (p->media.layers > 0 && !remote.video_accepted) {
+        fail(p, "publish answer: the SFU rejected the VP8 m-line");
+        return;
+    }
     if (p->media.layers > 1 && !remote.simulcast_accepted) {
         /* RFC 8853 5.3: without a=simulcast in the answer, one encoding */
         p->simulcast_refused = true;
