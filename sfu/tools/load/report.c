@@ -33,16 +33,12 @@ loss_pct(const load_step_t *s)
 }
 
 static json_t *
-percentiles(const load_hist_t *h, bool p95)
+percentiles(const load_hist_t *h)
 {
-    json_t *o = json_pack("{s:f, s:f}",
-                          "p50", ms(load_hist_quantile(h, 0.50)),
-                          "p99", ms(load_hist_quantile(h, 0.99)));
-
-    if (p95) {
-        json_object_set_new(o, "p95", json_real(ms(load_hist_quantile(h, 0.95))));
-    }
-    return o;
+    return json_pack("{s:f, s:f, s:f}",
+                     "p50", ms(load_hist_quantile(h, 0.50)),
+                     "p95", ms(load_hist_quantile(h, 0.95)),
+                     "p99", ms(load_hist_quantile(h, 0.99)));
 }
 
 static json_t *
@@ -61,7 +57,7 @@ ramp_json(const load_run_t *run)
             "streams", (json_int_t) s->streams,
             "expected_streams", (json_int_t) s->expected_streams,
             "loss_pct", loss_pct(s),
-            "latency_ms", percentiles(&s->latency_us, true),
+            "latency_ms", percentiles(&s->latency_us),
             "cpu_s", s->cpu_s,
             "packets_in", (json_int_t) s->packets_in));
     }
@@ -95,18 +91,20 @@ load_report_json(const load_run_t *run, const char *path)
         " s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:b}",
         "target", o->backend->name, "url", o->target.url,
         "rooms", (json_int_t) s->rooms,
-        "participants_per_room", (json_int_t) o->participants,
+        /* a fan-out ramp grows its one room */
+        "participants_per_room", (json_int_t) (s->rooms > 0 ? s->participants / s->rooms
+                                                            : o->participants),
         "publishers_per_room", (json_int_t) o->publishers,
         "audio_only", o->audio_only, "simulcast", o->simulcast,
         "video_kbps", (json_int_t) (o->audio_only ? 0 : o->video_kbps),
         "duration_s", s->window_s,
         "joined", (json_int_t) s->joined,
         "failed_joins", (json_int_t) s->failed_joins,
-        "join_ms", percentiles(&s->join_us, true),
+        "join_ms", percentiles(&s->join_us),
         "streams", (json_int_t) s->streams,
         "expected_streams", (json_int_t) s->expected_streams,
         "loss_pct", loss_pct(s),
-        "latency_ms", percentiles(&s->latency_us, true),
+        "latency_ms", percentiles(&s->latency_us),
         "jitter_ms", json_pack("{s:f, s:f}", "p50", s->jitter_ms_p50,
                                "p99", s->jitter_ms_p99),
         "packets_out", (json_int_t) s->packets_out,
