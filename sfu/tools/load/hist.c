@@ -53,18 +53,6 @@ load_hist_add(load_hist_t *h, uint64_t value)
     }
 }
 
-void
-load_hist_merge(load_hist_t *into, const load_hist_t *from)
-{
-    for (unsigned i = 0; i < LOAD_HIST_BUCKETS; i++) {
-        into->buckets[i] += from->buckets[i];
-    }
-    into->count += from->count;
-    if (from->max > into->max) {
-        into->max = from->max;
-    }
-}
-
 uint64_t
 load_hist_quantile(const load_hist_t *h, double q)
 {

@@ -22,7 +22,6 @@ typedef struct {
 
 void load_hist_reset(load_hist_t *h);
 void load_hist_add(load_hist_t *h, uint64_t value);
-void load_hist_merge(load_hist_t *into, const load_hist_t *from);
 
 /*
  * The value below which a fraction q (0..1) of the values lie: the upper

@@ -256,7 +256,7 @@ on_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data)
     }
     slot = rx_slot(p, rtp.ssrc, stream_id);
     if (slot != NULL) {
-        load_rx_packet(&slot->rx, rtp.seq, len, send_ns, now, &run->latency_us);
+        load_rx_packet(&slot->rx, rtp.seq, send_ns, now, &run->latency_us);
     }
 }
 

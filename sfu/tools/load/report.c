@@ -82,9 +82,10 @@ load_report_json(const load_run_t *run, const char *path)
     for (size_t i = 0; i < o->n_sfu_pids; i++) {
         json_array_append_new(pids, json_integer(o->sfu_pids[i]));
     }
-    sfu = json_pack("{s:o, s:f, s:I, s:I}", "pids", pids,
+    sfu = json_pack("{s:o, s:f, s:I, s:I, s:I}", "pids", pids,
                     "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->rss_kb,
-                    "rss_peak_kb", (json_int_t) s->rss_peak_kb);
+                    "rss_peak_kb", (json_int_t) s->rss_peak_kb,
+                    "pids_missing", (json_int_t) s->pids_missing);
     doc = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:f,"
         " s:I, s:I, s:o, s:I, s:I, s:f, s:o, s:o,"

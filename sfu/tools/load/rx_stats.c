@@ -14,14 +14,12 @@ load_rx_init(load_rx_stream_t *s, uint32_t stream_id)
 }
 
 void
-load_rx_packet(load_rx_stream_t *s, uint16_t seq, size_t bytes,
-               uint64_t send_ns, uint64_t recv_ns, load_hist_t *lat)
+load_rx_packet(load_rx_stream_t *s, uint16_t seq, uint64_t send_ns,
+               uint64_t recv_ns, load_hist_t *lat)
 {
     uint64_t ext = sfu_seq_unwrap(&s->seq, seq);
     int64_t  transit = (int64_t) (recv_ns - send_ns), d;
 
-    s->packets++;
-    s->bytes += bytes;
     if (s->has_transit) {
         d = transit - s->transit;
         s->jitter_ns += ((double) (d < 0 ? -d : d) - s->jitter_ns) / 16.0;
@@ -41,7 +39,6 @@ load_rx_packet(load_rx_stream_t *s, uint16_t seq, size_t bytes,
         return;         /* sent before the window, arriving late */
     }
     s->win_packets++;
-    s->win_bytes += bytes;
     load_hist_add(lat, recv_ns > send_ns ? (recv_ns - send_ns) / 1000 : 0);
 }
 
@@ -52,7 +49,6 @@ load_rx_window_start(load_rx_stream_t *s)
     s->win_based = s->seq.started;
     s->win_base = s->seq.highest;
     s->win_packets = 0;
-    s->win_bytes = 0;
 }
 
 uint64_t

@@ -5,9 +5,9 @@
  * interarrival jitter as RFC 3550 6.4.1 defines it, computed on the send
  * stamps instead of RTP timestamps (same meaning, nanosecond clock).
  *
- * Counters run all the time; the measured window is delimited by
- * load_rx_window_start, after which loss and packets count from the
- * highest sequence number seen so far.
+ * Sequence numbers and jitter are followed all the time; the measured
+ * window starts with load_rx_window_start, after which packets and loss
+ * count from the highest sequence number seen so far.
  */
 
 #ifndef SFU_LOAD_RX_STATS_H
@@ -22,15 +22,12 @@
 typedef struct {
     uint32_t                  stream_id;     /* from the first stamp */
     struct sfu_seq_unwrapper  seq;
-    uint64_t                  packets;       /* since the start */
-    uint64_t                  bytes;
 
     /* the measured window */
     bool                      window;        /* started */
     bool                      win_based;     /* win_base is set */
     uint64_t                  win_base;      /* last ext seq before it */
     uint64_t                  win_packets;
-    uint64_t                  win_bytes;
 
     /* jitter: J += (|D| - J) / 16, in ns */
     bool                      has_transit;
@@ -41,11 +38,11 @@ typedef struct {
 void load_rx_init(load_rx_stream_t *s, uint32_t stream_id);
 
 /*
- * One packet: its RTP sequence number, payload size, the stamp's send time
- * and the arrival time.  Inside the window its latency goes into lat (us).
+ * One packet: its RTP sequence number, the stamp's send time and the
+ * arrival time.  Inside the window its latency goes into lat (us).
  */
-void load_rx_packet(load_rx_stream_t *s, uint16_t seq, size_t bytes,
-                    uint64_t send_ns, uint64_t recv_ns, load_hist_t *lat);
+void load_rx_packet(load_rx_stream_t *s, uint16_t seq, uint64_t send_ns,
+                    uint64_t recv_ns, load_hist_t *lat);
 
 /* Starts the measured window now (again, for each ramp step). */
 void load_rx_window_start(load_rx_stream_t *s);

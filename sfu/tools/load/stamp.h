@@ -24,8 +24,6 @@
 #define LOAD_STREAM_VIDEO    1      /* simulcast layers: 1, 2, 3 */
 #define LOAD_STREAM_KINDS    4
 #define LOAD_STREAM_ID(publisher, kind) ((uint32_t) (publisher) * LOAD_STREAM_KINDS + (kind))
-#define LOAD_STREAM_PUBLISHER(id)       ((id) / LOAD_STREAM_KINDS)
-#define LOAD_STREAM_KIND(id)            ((id) % LOAD_STREAM_KINDS)
 
 /* Writes the stamp into the last LOAD_STAMP_LEN bytes of payload. */
 void load_stamp_write(uint8_t *payload, size_t len, uint32_t stream_id,
