@@ -98,10 +98,19 @@ is $r->{ramp}{stopped_by}, 'ramp-max', 'ramp: stopped at --ramp-max, not by loss
 
 # --- 1 publisher -> 3 subscribers, audio only
 ($rc, $r) = run_load('fanout', '--participants', 4, '--publishers', 1,
-                     '--audio-only', '--duration', 2, '--warmup', 0.5);
+                     '--audio-only', '--duration', 2, '--warmup', 0.5,
+                     '--per-stream');
 is $rc, 0, 'fan-out run exits 0';
 is $r->{joined}, 4, 'fan-out: all 4 joined';
 is $r->{streams}, 3, 'fan-out: 3 audio streams';
 ok $r->{audio_only}, 'reported as audio only';
+my @per = @{ $r->{per_stream} // [] };
+is scalar @per, 3, 'fan-out: three streams listed one by one';
+is_deeply [sort map { $_->{to} } @per], ['load-r0-p1', 'load-r0-p2', 'load-r0-p3'],
+    '... one to each subscriber';
+ok !(grep { $_->{from} ne 'load-r0-p0' || $_->{kind} ne 'audio' } @per),
+    '... all audio from the publisher';
+ok !(grep { $_->{packets} < 50 || $_->{latency_ms}{p50} <= 0 } @per),
+    '... each with 2 s of packets and a latency';
 
 done_testing;

@@ -66,6 +66,8 @@ load_options_usage(FILE *out)
 "  --sfu-pid PID         measure this SFU process's CPU and RSS (repeatable,\n"
 "                        summed)\n"
 "  --json FILE           write the results as JSON\n"
+"  --per-stream          also every stream (publisher -> subscriber): packets,\n"
+"                        loss, latency, jitter (table and JSON)\n"
 "  --quiet               no progress lines on stderr\n"
 "  --log-level LEVEL     error, warn (default), info, debug\n"
 "  --help\n");
@@ -120,6 +122,7 @@ enum {
     OPT_SIMULCAST, OPT_VIDEO_KBPS, OPT_JOIN_CONCURRENCY, OPT_DURATION,
     OPT_WARMUP, OPT_JOIN_TIMEOUT, OPT_MAX_TIME, OPT_RAMP, OPT_RAMP_STEP,
     OPT_RAMP_MAX, OPT_LOSS_LIMIT, OPT_SFU_PID, OPT_JSON, OPT_QUIET,
+    OPT_PER_STREAM,
     OPT_LOG_LEVEL, OPT_HELP,
 };
 
@@ -147,6 +150,7 @@ static const struct option long_options[] = {
     { "sfu-pid", required_argument, NULL, OPT_SFU_PID },
     { "json", required_argument, NULL, OPT_JSON },
     { "quiet", no_argument, NULL, OPT_QUIET },
+    { "per-stream", no_argument, NULL, OPT_PER_STREAM },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -371,6 +375,9 @@ load_options_parse(load_options_t *o, int argc, char **argv)
             break;
         case OPT_QUIET:
             o->quiet = true;
+            break;
+        case OPT_PER_STREAM:
+            o->per_stream = true;
             break;
         case OPT_LOG_LEVEL: {
             sfu_log_level_t level;

@@ -34,6 +34,7 @@ typedef struct {
     size_t       n_sfu_pids;
     const char  *json_path;
     const char  *local_address;      /* ICE gathers here */
+    bool         per_stream;         /* report every stream */
     bool         quiet;
     int          log_level;
 } load_options_t;

@@ -217,6 +217,10 @@ rx_slot(load_participant_t *p, uint32_t ssrc, uint32_t stream_id)
             s->used = true;
             s->ssrc = ssrc;
             load_rx_init(&s->rx, stream_id);
+            if (p->run->o->per_stream) {
+                /* once per stream, not per packet */
+                s->rx.lat = g_new0(load_hist_t, 1);
+            }
             if (p->run->measuring) {
                 load_rx_window_start(&s->rx);
             }
@@ -463,4 +467,13 @@ load_participant_close(load_participant_t *p)
     g_free(p->sub.pending_offer);
     p->sub.pending_offer = NULL;
     p->pub.connected = false;
+}
+
+void
+load_participant_free(load_participant_t *p)
+{
+    for (unsigned i = 0; i < LOAD_RX_SLOTS; i++) {
+        g_free(p->rx[i].rx.lat);
+    }
+    g_free(p);
 }

@@ -88,4 +88,7 @@ void load_participant_window_start(load_participant_t *p);
 /* Leaves and frees its transports and signaling. */
 void load_participant_close(load_participant_t *p);
 
+/* Frees what is left after close: its measures. */
+void load_participant_free(load_participant_t *p);
+
 #endif

@@ -6,6 +6,8 @@
 
 #include "report.h"
 
+#include "stamp.h"
+
 #include <jansson.h>
 #include <string.h>
 
@@ -39,6 +41,86 @@ percentiles(const load_hist_t *h)
                      "p50", ms(load_hist_quantile(h, 0.50)),
                      "p95", ms(load_hist_quantile(h, 0.95)),
                      "p99", ms(load_hist_quantile(h, 0.99)));
+}
+
+/* --- every stream, with --per-stream */
+
+static const char *
+publisher_name(const load_run_t *run, uint32_t stream_id)
+{
+    unsigned publisher = stream_id / LOAD_STREAM_KINDS;
+
+    for (unsigned i = 0; i < run->n_ps; i++) {
+        if (run->ps[i]->publisher && run->ps[i]->publisher_no == publisher) {
+            return run->ps[i]->name;
+        }
+    }
+    return "?";
+}
+
+static const char *
+kind_name(uint32_t stream_id)
+{
+    static const char *const names[LOAD_STREAM_KINDS] = {
+        "audio", "video", "video-m", "video-l",
+    };
+
+    return names[stream_id % LOAD_STREAM_KINDS];
+}
+
+/* Calls each for every stream received in the last window. */
+static void
+each_stream(const load_run_t *run,
+            void (*each)(const load_participant_t *to,
+                         const load_rx_stream_t *rx, const char *from,
+                         void *data),
+            void *data)
+{
+    for (unsigned i = 0; i < run->n_ps; i++) {
+        const load_participant_t *p = run->ps[i];
+
+        for (unsigned k = 0; k < LOAD_RX_SLOTS; k++) {
+            const load_rx_stream_t *rx = &p->rx[k].rx;
+
+            if (p->rx[k].used && rx->lat != NULL && rx->win_packets > 0) {
+                each(p, rx, publisher_name(run, rx->stream_id), data);
+            }
+        }
+    }
+}
+
+static double
+stream_loss_pct(const load_rx_stream_t *rx)
+{
+    uint64_t expected = load_rx_expected(rx);
+
+    return expected > 0 ? 100.0 * (double) load_rx_lost(rx) / (double) expected : 0;
+}
+
+static void
+stream_json(const load_participant_t *to, const load_rx_stream_t *rx,
+            const char *from, void *data)
+{
+    json_array_append_new(data, json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:f, s:o, s:f}",
+        "from", from, "to", to->name, "kind", kind_name(rx->stream_id),
+        "packets", (json_int_t) rx->win_packets,
+        "lost", (json_int_t) load_rx_lost(rx),
+        "loss_pct", stream_loss_pct(rx),
+        "latency_ms", percentiles(rx->lat),
+        "jitter_ms", rx->jitter_ns / 1e6));
+}
+
+static void
+stream_line(const load_participant_t *to, const load_rx_stream_t *rx,
+            const char *from, void *data)
+{
+    fprintf(data, "%-16s %-16s %-7s %8llu %7.3f %8.2f %8.2f %8.2f %8.3f\n",
+            from, to->name, kind_name(rx->stream_id),
+            (unsigned long long) rx->win_packets, stream_loss_pct(rx),
+            ms(load_hist_quantile(rx->lat, 0.50)),
+            ms(load_hist_quantile(rx->lat, 0.95)),
+            ms(load_hist_quantile(rx->lat, 0.99)), rx->jitter_ns / 1e6);
 }
 
 static json_t *
@@ -123,6 +205,14 @@ load_report_json(const load_run_t *run, const char *path)
                         ? json_real((double) s->packets_in / s->cpu_s)
                         : json_null());
     json_object_set_new(doc, "ramp", o->ramp ? ramp_json(run) : json_null());
+    if (o->per_stream) {
+        json_t *streams = json_array();
+
+        each_stream(run, stream_json, streams);
+        json_object_set_new(doc, "per_stream", streams);
+    } else {
+        json_object_set_new(doc, "per_stream", json_null());
+    }
     json_object_set_new(doc, "error", run->error[0] != '\0'
                                       ? json_string(run->error) : json_null());
     if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
@@ -170,6 +260,12 @@ load_report_table(const load_run_t *run, FILE *out)
                 o->loss_limit_pct,
                 run->stopped_by != NULL && strcmp(run->stopped_by, "limit") != 0
                 ? "at least " : "", run->capacity < 0 ? 0 : run->capacity);
+    }
+    if (o->per_stream) {
+        fprintf(out, "\n%-16s %-16s %-7s %8s %7s %8s %8s %8s %8s\n", "from", "to",
+                "kind", "packets", "loss%", "lat p50", "lat p95", "lat p99",
+                "jitter");
+        each_stream(run, stream_line, out);
     }
     fprintf(out, "\n%-28s %u of %u (%u failed)\n", "joined", s->joined,
             s->participants, s->failed_joins);

@@ -488,7 +488,7 @@ void
 load_run_free(load_run_t *run)
 {
     for (unsigned i = 0; i < run->n_ps; i++) {
-        g_free(run->ps[i]);
+        load_participant_free(run->ps[i]);
     }
     g_free(run->ps);
     for (unsigned i = 0; i < run->rooms_made; i++) {

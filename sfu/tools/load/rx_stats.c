@@ -19,6 +19,7 @@ load_rx_packet(load_rx_stream_t *s, uint16_t seq, uint64_t send_ns,
 {
     uint64_t ext = sfu_seq_unwrap(&s->seq, seq);
     int64_t  transit = (int64_t) (recv_ns - send_ns), d;
+    uint64_t us;
 
     if (s->has_transit) {
         d = transit - s->transit;
@@ -39,7 +40,11 @@ load_rx_packet(load_rx_stream_t *s, uint16_t seq, uint64_t send_ns,
         return;         /* sent before the window, arriving late */
     }
     s->win_packets++;
-    load_hist_add(lat, recv_ns > send_ns ? (recv_ns - send_ns) / 1000 : 0);
+    us = recv_ns > send_ns ? (recv_ns - send_ns) / 1000 : 0;
+    load_hist_add(lat, us);
+    if (s->lat != NULL) {
+        load_hist_add(s->lat, us);
+    }
 }
 
 void
@@ -49,6 +54,9 @@ load_rx_window_start(load_rx_stream_t *s)
     s->win_based = s->seq.started;
     s->win_base = s->seq.highest;
     s->win_packets = 0;
+    if (s->lat != NULL) {
+        load_hist_reset(s->lat);
+    }
 }
 
 uint64_t

@@ -22,6 +22,8 @@
 typedef struct {
     uint32_t                  stream_id;     /* from the first stamp */
     struct sfu_seq_unwrapper  seq;
+    load_hist_t              *lat;           /* its own latencies (us) in
+                                                the window, or NULL */
 
     /* the measured window */
     bool                      window;        /* started */
@@ -44,7 +46,8 @@ void load_rx_init(load_rx_stream_t *s, uint32_t stream_id);
 void load_rx_packet(load_rx_stream_t *s, uint16_t seq, uint64_t send_ns,
                     uint64_t recv_ns, load_hist_t *lat);
 
-/* Starts the measured window now (again, for each ramp step). */
+/* Starts the measured window now (again, for each ramp step); empties
+   s->lat. */
 void load_rx_window_start(load_rx_stream_t *s);
 
 /* Packets the window expected (by sequence numbers) and lost. */
