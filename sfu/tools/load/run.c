@@ -100,7 +100,7 @@ ready(const load_participant_t *p)
 static void
 pump(load_run_t *run)
 {
-    while (run->joining < run->o->join_concurrency && run->next_open < run->n_ps) {
+    while (!run->aborted && run->joining < run->o->join_concurrency && run->next_open < run->n_ps) {
         load_participant_t *p = run->ps[run->next_open];
 
         if (p->room >= run->rooms_made || run->room_ids[p->room] == NULL) {
@@ -283,6 +283,9 @@ room_made(const char *room_id, const char *error, void *data)
     load_run_t *run = data;
     unsigned    i = run->rooms_made;
 
+    if (run->aborted) {
+        return;         /* a reply that comes while leaving */
+    }
     if (room_id == NULL) {
         abort_run(run, error);
         run->exit_code = 1;
