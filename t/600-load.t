@@ -86,6 +86,18 @@ is_deeply [map { $_->{participants} } @{ $r->{ramp}{steps} }], [2, 4, 6],
 is $r->{ramp}{capacity}, 6, 'ramp: capacity is the largest step under the limit';
 is $r->{ramp}{stopped_by}, 'ramp-max', 'ramp: stopped at --ramp-max, not by loss';
 
+# --- the hard stop: a window longer than --max-time ends at --max-time
+{
+    my $t0 = time;
+    my $out = `$load --url @{[ $s->url ]} --api-key @{[ $s->api_key ]} --quiet --audio-only --duration 60 --warmup 0 --max-time 5 --json $dir/stopped.json 2>&1`;
+    my $took = time - $t0;
+    is $? >> 8, 3, '--max-time: exit 3';
+    cmp_ok $took, '<', 20, '... it stopped by itself, well before --duration';
+    like $out, qr/--max-time reached/, '... saying why';
+    my $j = decode_json(do { local (@ARGV, $/) = "$dir/stopped.json"; <> });
+    ok $j->{aborted}, '... and the report says it was cut short';
+}
+
 # --- a wrong API key: the room cannot be made, a clear error, exit 1
 {
     my $out = `$load --url @{[ $s->url ]} --api-key wrong --quiet --max-time 30 --json $dir/refused.json 2>&1`;
