@@ -1,0 +1,229 @@
+/* sfu-load's publisher: the packets it builds (RTP header, the simulcast
+ * extensions, VP8 descriptor and key frames as the worker reads them, the
+ * stamp), its pacing over a second, and the SDP it writes and answers. */
+#include <string.h>
+
+#include "tap.h"
+#include "media.h"
+#include "rtp.h"
+#include "rtp_payload.h"
+#include "sdp.h"
+#include "sdp_local.h"
+#include "stamp.h"
+#include "transport.h"
+#include "log.h"
+
+static uint8_t buf[SFU_TRANSPORT_MTU + SFU_TRANSPORT_TRAILER];
+
+static void
+test_audio_packet(void)
+{
+    load_tx_stream_t      s = { .ssrc = 0x01020304, .pt = LOAD_PT_OPUS, .seq = 65535,
+                                .ts_base = 100, .stream_id = 42 };
+    struct sfu_rtp_packet pkt;
+    uint32_t              id = 0;
+    uint64_t              ns = 0;
+    size_t                len = load_media_audio_packet(buf, &s, 960, 123456789012345ull);
+
+    ok(sfu_rtp_parse(&pkt, buf, len) == SFU_RTP_OK, "an audio packet parses as RTP");
+    is_int(pkt.payload_type, LOAD_PT_OPUS, "Opus payload type");
+    is_int(pkt.seq, 65535, "its sequence number");
+    is_int(s.seq, 0, "the next one wraps to 0");
+    is_int(pkt.timestamp, 1060, "timestamp = base + 960");
+    is_int(pkt.ssrc, 0x01020304, "its SSRC");
+    is_int(pkt.payload_len, LOAD_MEDIA_OPUS_BYTES, "an Opus-sized payload");
+    ok(load_stamp_read(pkt.payload, pkt.payload_len, &id, &ns), "the stamp reads back");
+    is_int(id, 42, "stream id");
+    ok(ns == 123456789012345ull, "send time");
+    ok(!load_stamp_read(pkt.payload, 8, &id, &ns), "a short payload has no stamp");
+}
+
+static void
+test_vp8_packets(void)
+{
+    load_tx_stream_t          s = { .ssrc = 7, .pt = LOAD_PT_VP8, .stream_id = 5,
+                                    .mid = "1", .rid = "m" };
+    struct sfu_rtp_packet     pkt;
+    struct sfu_vp8_descriptor d;
+    struct sfu_rtp_ext        ext;
+    size_t                    len;
+
+    len = load_media_vp8_packet(buf, &s, 3000, true, true, false, 1000, 1);
+    ok(sfu_rtp_parse(&pkt, buf, len) == SFU_RTP_OK, "a VP8 packet parses");
+    ok(len <= LOAD_MEDIA_MAX_PACKET, "within the packet size");
+    ok(sfu_vp8_parse(&d, pkt.payload, pkt.payload_len) == 0, "its descriptor parses");
+    ok(d.keyframe, "the worker sees the start of a key frame");
+    ok(!pkt.marker, "no marker before a frame's last packet");
+    ok(sfu_rtp_ext_find(&pkt, LOAD_EXT_MID, &ext) == SFU_RTP_OK && ext.len == 1
+       && ext.value[0] == '1', "sdes:mid extension = 1");
+    ok(sfu_rtp_ext_find(&pkt, LOAD_EXT_RID, &ext) == SFU_RTP_OK && ext.len == 1
+       && ext.value[0] == 'm', "rtp-stream-id extension = m");
+
+    s.mid = s.rid = NULL;
+    len = load_media_vp8_packet(buf, &s, 6000, false, true, true, 500, 1);
+    sfu_rtp_parse(&pkt, buf, len);
+    sfu_vp8_parse(&d, pkt.payload, pkt.payload_len);
+    ok(!d.keyframe && d.start_of_partition, "a delta frame's first packet: S, not key");
+    ok(pkt.marker, "the last packet of a frame has the marker");
+    is_int(pkt.ext_profile, 0, "no extensions without simulcast");
+
+    len = load_media_vp8_packet(buf, &s, 6000, true, false, true, 500, 1);
+    sfu_rtp_parse(&pkt, buf, len);
+    sfu_vp8_parse(&d, pkt.payload, pkt.payload_len);
+    ok(!d.keyframe && !d.start_of_partition, "a key frame's later packet is not its start");
+}
+
+static void
+test_frame_sizes(void)
+{
+    size_t   first, each;
+    unsigned n;
+    size_t   delta = load_media_frame_bytes(1500, false);
+    size_t   key = load_media_frame_bytes(1500, true);
+    double   per_s = (double) (key + (LOAD_MEDIA_FPS * 3 - 1) * delta) / 3;
+
+    ok(per_s * 8 > 1490000 && per_s * 8 <= 1500000, "frames average 1500 kbit/s (%.0f)", per_s * 8);
+    is_int(key, delta * LOAD_MEDIA_KEY_FACTOR, "a key frame is KEY_FACTOR deltas");
+    n = load_media_split(10001, 1000, &first, &each);
+    is_int(n, 11, "10001 bytes in packets of at most 1000: 11");
+    is_int(first + (n - 1) * each, 10001, "the packets add up");
+    ok(first <= 1000 && first - each < n, "nearly equal packets");
+}
+
+static unsigned sent_audio, sent_video, sent_keys;
+static size_t   sent_bytes;
+
+static void
+count_packet(void *ctx, uint8_t *pkt, size_t len)
+{
+    struct sfu_rtp_packet     p;
+    struct sfu_vp8_descriptor d;
+
+    (void) ctx;
+    sfu_rtp_parse(&p, pkt, len);
+    if (p.payload_type == LOAD_PT_OPUS) {
+        sent_audio++;
+        return;
+    }
+    sent_video++;
+    sent_bytes += p.payload_len;
+    if (sfu_vp8_parse(&d, p.payload, p.payload_len) == 0 && d.keyframe) {
+        sent_keys++;
+    }
+}
+
+static void
+test_pacing(void)
+{
+    static load_media_t m;
+    uint64_t            t0 = 1000000000000ull;
+
+    load_media_init(&m, 3, 1, 1500, t0);
+    for (uint64_t t = t0; t < t0 + 4000000000ull; t += 5000000) {
+        load_media_tick(&m, t, buf, count_packet, NULL);
+    }
+    is_int(sent_audio, 200, "4 s: 200 audio packets (50/s)");
+    is_int(m.frame_n, 120, "4 s: 120 video frames (30/s)");
+    is_int(sent_keys, 2, "a key frame at the start and after 3 s");
+    ok(sent_bytes * 8 / 4 > 1300000 && sent_bytes * 8 / 4 < 1700000,
+       "about 1500 kbit/s of VP8 (%zu bit/s)", sent_bytes * 8 / 4);
+    is_int(m.late, 0, "never late");
+
+    load_media_want_key(&m);
+    sent_keys = 0;
+    load_media_tick(&m, t0 + 4040000000ull, buf, count_packet, NULL);
+    is_int(sent_keys, 1, "a PLI makes the next frame a key frame");
+
+    sent_audio = 0;
+    load_media_tick(&m, t0 + 9000000000ull, buf, count_packet, NULL);
+    ok(sent_audio <= 1 && m.late == 1, "after a 5 s stall it skips ahead (%u sent)", sent_audio);
+}
+
+/* The worker's subscribe offer, in its shape (PROTOCOL.md). */
+static const char worker_offer[] =
+    "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0 1 2\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:wrk1\r\na=ice-pwd:0123456789abcdef012345\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+    "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendonly\r\na=msid:p1 p1:0\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=ssrc:11 cname:p1\r\n"
+    "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host\r\na=end-of-candidates\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:1\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+    "a=ssrc-group:FID 12 13\r\na=ssrc:12 cname:p1\r\na=ssrc:13 cname:p1\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:2\r\na=inactive\r\na=rtcp-mux\r\na=rtpmap:98 H264/90000\r\n";
+
+static void
+test_sdp(void)
+{
+    static char                    sdp[65536];
+    static struct sfu_sdp_session  s;
+    static load_media_t            m;
+    struct sfu_sdp_error           e;
+    load_sdp_remote_t              remote;
+    load_sdp_ice_t                 ice = { "loadufrag", "loadpassword0123456789" };
+    char                           err[256];
+    const struct sfu_sdp_media    *v;
+
+    load_media_init(&m, 0, 1, 1500, 0);
+    ok(load_sdp_publish_offer(&m, "load-r0-p0", &ice, sdp, sizeof(sdp), err, sizeof(err)) == 0,
+       "the publish offer is written");
+    ok(sfu_sdp_parse(&s, sdp, strlen(sdp), &e) == 0 && sfu_sdp_check(&s, &e) == 0,
+       "and the worker's parser takes it");
+    is_int(s.media_count, 2, "audio and video");
+    is_int(s.media[1].ssrcs[0].ssrc, m.video[0].ssrc, "video SSRC as sent");
+    is_int(s.media[0].transport.setup, SFU_SDP_SETUP_ACTPASS, "DTLS actpass");
+
+    load_media_init(&m, 0, 3, 1500, 0);
+    load_sdp_publish_offer(&m, "x", &ice, sdp, sizeof(sdp), err, sizeof(err));
+    sfu_sdp_parse(&s, sdp, strlen(sdp), &e);
+    v = &s.media[1];
+    is_int(v->simulcast_send_count, 3, "simulcast: three send rids");
+    ok(v->rid_count == 3 && sfu_sdp_str_is(v->rids[2].id, "l"), "a=rid h, m, l");
+    ok(sfu_sdp_extmap_by_uri(v, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") != NULL,
+       "the rid extension is offered");
+    is_int(v->ssrc_count, 0, "no SSRCs: they are learnt from the packets");
+
+    ok(load_sdp_subscribe_answer(worker_offer, &ice, &remote, sdp, sizeof(sdp), err,
+                                 sizeof(err)) == 0, "the worker's offer is answered (%s)", err);
+    is_str(remote.ufrag, "wrk1", "its ICE ufrag read");
+    is_int(remote.candidate_count, 1, "its candidate read");
+    ok(remote.end_of_candidates, "end of candidates seen");
+    ok(remote.we_are_dtls_client, "actpass: we may be the DTLS client");
+    ok(sfu_sdp_parse(&s, sdp, strlen(sdp), &e) == 0 && sfu_sdp_check(&s, &e) == 0,
+       "the answer parses and passes the checks");
+    is_int(s.media_count, 3, "one m-line per offered one");
+    is_int(s.media[0].direction, SFU_SDP_RECVONLY, "audio received");
+    is_int(s.media[1].codec_count, 1, "video: VP8 alone, no rtx");
+    is_int(s.media[1].codecs[0].payload_type, 96, "at the offer's payload type");
+    is_int(s.media[1].transport.setup, SFU_SDP_SETUP_ACTIVE, "DTLS active");
+    ok(sfu_sdp_media_rejected(&s.media[2]), "H264 m-line rejected (port 0)");
+    is_int(s.groups[0].mid_count, 2, "BUNDLE of the two taken m-lines");
+
+    ok(load_sdp_subscribe_answer("v=0\r\nbogus\r\n", &ice, &remote, sdp, sizeof(sdp), err,
+                                 sizeof(err)) != 0, "SDP that does not parse is refused");
+    ok(strstr(err, "the SFU's SDP") != NULL, "saying so (%s)", err);
+}
+
+int
+main(void)
+{
+    sfu_transport_config_t cfg = { .udp = true };
+
+    sfu_log_init(SFU_LOG_WARN, 0);
+    if (sfu_transport_global_init(&cfg) != 0) {
+        printf("Bail out! no DTLS certificate\n");
+        return 1;
+    }
+    test_audio_packet();
+    test_vp8_packets();
+    test_frame_sizes();
+    test_pacing();
+    test_sdp();
+    sfu_transport_global_cleanup();
+    return tap_done();
+}
