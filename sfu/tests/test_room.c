@@ -699,6 +699,11 @@ test_admin(void)
     ok(has_str(alice, "participant_id", "alice") && json_array_size(json_object_get(alice, "tracks")) == 2
        && json_is_false(json_object_get(alice, "video")) && json_is_false(json_object_get(alice, "screen")),
        "alice: two tracks, camera toggled off, no screen");
+    ok(json_integer_value(json_object_get(alice, "joined_at")) > 1600000000000
+       && has_str(json_object_get(alice, "connection"), "publish", "connected"),
+       "alice: joined_at in ms since the epoch, publish connection connected");
+    ok(has_str(json_object_get(json_array_get(list, 1), "connection"), "subscribe", "connected"),
+       "bob: subscribe connection connected");
     json_decref(m);
 
     m = request(json_pack("{s:s, s:i, s:s}", "type", "stats", "id", 2, "room", "r1"));
