@@ -310,6 +310,16 @@ export class Room extends Emitter {
         return this;
     }
 
+    // ICE restart of the publish connection (new ICE credentials, the same
+    // DTLS session): an offer with them, answered by the SFU with its own.
+    // Resolves once the answer is applied; media goes on meanwhile.
+    async restartIce() {
+        const s = this.session;
+        if (!s?.joined || !s.pubPc) throw new SfuError('invalid-state', 'Not in a call.');
+        s.pubPc.restartIce();
+        await this.#negotiatePublish(s);
+    }
+
     async leave() {
         if (this.state === 'closed') return;
         this.#send(Out.leave());

@@ -293,6 +293,24 @@ window.peer = (() => {
             return { events: events.splice(0), ended, session: session() ?? null };
         },
 
+        // ICE restart of the publish connection through the SDK: the
+        // ufrags before and after, ours and the SFU's, and the state after.
+        async restartIce() {
+            const pc = room?.session?.pubPc;
+            const ufrag = d => d?.sdp.match(/^a=ice-ufrag:(\S+)/m)?.[1] ?? null;
+            const before = [ufrag(pc?.localDescription), ufrag(pc?.remoteDescription)];
+            let error = null;
+            try {
+                await room.restartIce();
+            } catch (e) {
+                error = String(e.message ?? e);
+            }
+            reported.delete(`${session().session}/publish`);     // report the new pair too
+            emit('ice-restarted', { pc: 'publish', error, local_before: before[0], remote_before: before[1],
+                                    local_after: ufrag(pc?.localDescription),
+                                    remote_after: ufrag(pc?.remoteDescription), state: pc?.connectionState });
+        },
+
         conditionsMet(at) {
             const s = session();
             s.conditions_met = true;
