@@ -203,9 +203,10 @@ subscriptions_json(const sfu_participant_t *p)
         if (s->down.track == NULL) {
             continue;
         }
-        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "track_id", s->down.track->id,
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "track_id", s->down.track->id,
             "mid", s->media.mid, "active", s->down.active, "packets", (json_int_t)s->down.fwd.packets,
-            "bytes", (json_int_t)s->down.fwd.bytes, "retransmitted", (json_int_t)s->down.fwd.retransmitted));
+            "bytes", (json_int_t)s->down.fwd.bytes, "retransmitted", (json_int_t)s->down.fwd.retransmitted,
+            "nacks_unanswered", (json_int_t)s->down.fwd.nacks_unanswered));
     }
     return list;
 }
