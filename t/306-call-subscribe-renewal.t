@@ -5,14 +5,16 @@
 # transport fails.  The worker makes a new one and sends an offer marked
 # new_connection; bob answers from a new peer connection and decodes
 # alice again, in the same session (same participant, no join), while
-# alice goes on decoding bob throughout.  sfu/PROTOCOL.md, "A failed
-# subscribe connection".
+# alice goes on decoding bob throughout.  Then a Chromium participant
+# whose subscribe peer connection closes gets a new one through the SDK.
+# sfu/PROTOCOL.md, "A failed subscribe connection".
 
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use SFUTest::Chromium;
 use SFUTest::Stack;
 
 SFUTest::Stack::skip_unless_ready();
@@ -56,6 +58,26 @@ my $list = $s->api(GET => "/api/v1/rooms/$room/participants")->{json}{participan
 my ($entry) = grep { $_->{id} eq $bob_id } @$list;
 is_deeply($entry && $entry->{connection}, { publish => 'connected', subscribe => 'connected' },
           'the live participants list has both of bob\'s connections connected');
+
+# --- the browser SDK: a subscribe connection that goes is answered anew
+
+SKIP: {
+    if (my $why = SFUTest::Chromium::unavailable()) { skip $why, 6 }
+    my ($chris) = $s->join_peers($room, {expect => 2}, [chromium => 'chris', '--linger', 120]);
+    ok($s->wait_met(120, $chris), 'chris (Chromium, the SDK) joins and decodes alice and bob')
+        or diag $s->describe;
+    my $chris_id = $chris->participant_id;
+    my $seen = $s->media_from($chris, $alice, 0);
+    $chris->command('close-subscribe');
+    ok($chris->wait_for(sub { $_[0]{event} eq 'subscribe-closed' }, 10), 'chris\'s subscribe connection closes');
+    ok($chris->wait_for(sub { $_[0]{event} eq 'subscribe-renewed' }, 60),
+       '... the worker offers a new one') or diag $s->describe;
+    my $again = $s->media_from($chris, $alice, $seen->{video} + 50, 90);
+    cmp_ok($again->{video}, '>=', $seen->{video} + 50,
+           "the SDK answers from a new peer connection: chris decodes alice again ($seen->{video} -> $again->{video})");
+    ok(!(grep { $_->{event} eq 'rejoining' } $chris->events), '... without rejoining');
+    is($chris->participant_id, $chris_id, '... as the same participant');
+}
 
 $s->leave_all;
 is($_->summary->{exit}, 0, $_->name . ' exits 0') for $alice, $bob;

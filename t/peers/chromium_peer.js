@@ -223,6 +223,7 @@ window.peer = (() => {
             room.on('message', m => {
                 if (['offer', 'answer', 'ice-candidate'].includes(m.type)) {
                     emit('signal', { type: m.type, pc: m.pc ?? (m.type === 'offer' ? 'subscribe' : 'publish') });
+                    if (m.new_connection) emit('subscribe-renewed', { had_pc: true });
                 } else {
                     emit('server', { message: m });
                 }
@@ -309,6 +310,13 @@ window.peer = (() => {
             emit('ice-restarted', { pc: 'publish', error, local_before: before[0], remote_before: before[1],
                                     local_after: ufrag(pc?.localDescription),
                                     remote_after: ufrag(pc?.remoteDescription), state: pc?.connectionState });
+        },
+
+        // Closes the subscribe connection behind the SDK's back, as a
+        // browser losing it would: the SFU renews it (new_connection).
+        closeSubscribe() {
+            room?.session?.subPc?.close();
+            emit('subscribe-closed');
         },
 
         conditionsMet(at) {
