@@ -48,7 +48,7 @@ static ngx_http_sfu_route_t  ngx_http_sfu_room_routes[] = {
     { ngx_string("/join"), NGX_HTTP_POST, ngx_http_sfu_join,
       "rooms.join", NGX_HTTP_SFU_KEY_OPTIONAL },
     { ngx_string("/participants"), NGX_HTTP_GET,
-      ngx_http_sfu_rooms_participants,
+      ngx_http_sfu_live_participants,
       "rooms.participants", NGX_HTTP_SFU_KEY_REQUIRED },
     { ngx_string("/participants/{id}"), NGX_HTTP_DELETE,
       ngx_http_sfu_live_kick,

@@ -33,7 +33,6 @@ enum {
     NGX_HTTP_SFU_STMT_ROOM_GET,
     NGX_HTTP_SFU_STMT_ROOM_UPDATE,
     NGX_HTTP_SFU_STMT_ROOM_END,
-    NGX_HTTP_SFU_STMT_PARTICIPANTS,
     NGX_HTTP_SFU_STMT_JOIN,
     NGX_HTTP_SFU_STMT_CONNECT,
     NGX_HTTP_SFU_STMT_LEAVE,
@@ -55,11 +54,11 @@ ngx_int_t ngx_http_sfu_rooms_list(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_rooms_get(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_rooms_update(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_rooms_end(ngx_http_request_t *r);
-ngx_int_t ngx_http_sfu_rooms_participants(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_join(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_turn_credentials(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_live_kick(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_live_stats(ngx_http_request_t *r);
+ngx_int_t ngx_http_sfu_live_participants(ngx_http_request_t *r);
 
 ngx_http_sfu_api_req_t *ngx_http_sfu_api_req(ngx_http_request_t *r);
 ngx_int_t ngx_http_sfu_api_rate(ngx_http_request_t *r,

@@ -1,7 +1,6 @@
 
 /*
- * /api/v1/rooms: create, list, read, update and end rooms, and list a
- * room's participants.  Each handler is a chain of steps: validate the
+ * /api/v1/rooms: create, list, read, update and end rooms.  Each handler is a chain of steps: validate the
  * body, rate-limit, hash a password, run one statement, answer.
  */
 
@@ -97,15 +96,6 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_end = {
 };
 
 
-static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_participants = {
-    NGX_HTTP_SFU_STMT_PARTICIPANTS, "sfu_room_participants",
-    "SELECT p.id, p.name, p.role, p.state, " NGX_HTTP_SFU_TS("p.joined_at")
-    " FROM sfu_rooms r LEFT JOIN sfu_participants p"
-    "  ON p.room_id = r.id AND " NGX_HTTP_SFU_LIVE
-    " WHERE r.id = $1 ORDER BY p.joined_at, p.id"
-};
-
-
 typedef struct {
     ngx_str_t                  password_hash;
 } ngx_http_sfu_room_req_t;
@@ -131,8 +121,6 @@ static void ngx_http_sfu_rooms_updated(void *data,
 static void ngx_http_sfu_rooms_not_updated(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
 static void ngx_http_sfu_rooms_ended(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_participants_listed(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
 static json_t *ngx_http_sfu_room_json(ngx_http_request_t *r, PGresult *res,
     int row);
@@ -590,75 +578,6 @@ ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
     }
 
     ngx_http_sfu_rooms_found(data, status, res);
-}
-
-
-ngx_int_t
-ngx_http_sfu_rooms_participants(ngx_http_request_t *r)
-{
-    ngx_http_sfu_api_req_t  *req;
-
-    req = ngx_http_sfu_api_req(r);
-
-    return ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_participants, 1,
-                                 &req->room,
-                                 ngx_http_sfu_rooms_participants_listed);
-}
-
-
-static void
-ngx_http_sfu_rooms_participants_listed(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res)
-{
-    ngx_http_request_t *r = data;
-
-    int      i, n;
-    json_t  *list, *json, *p;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
-
-    n = PQntuples(res);
-
-    if (n == 0) {
-        ngx_http_sfu_finalize(r,
-            ngx_http_sfu_send_error(r, NGX_HTTP_NOT_FOUND, "room-not-found",
-                                    "no such room"));
-        return;
-    }
-
-    list = json_array();
-    json = json_pack("{s:o}", "participants", list);
-    if (json == NULL) {
-        ngx_http_sfu_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    for (i = 0; i < n; i++) {
-
-        /* the LEFT JOIN's row for a room nobody is in */
-
-        if (PQgetisnull(res, i, 0)) {
-            continue;
-        }
-
-        p = json_pack("{s:o,s:o,s:o,s:o,s:o}",
-                      "id", ngx_http_sfu_pg_json_str(res, i, 0),
-                      "name", ngx_http_sfu_pg_json_str(res, i, 1),
-                      "role", ngx_http_sfu_pg_json_str(res, i, 2),
-                      "state", ngx_http_sfu_pg_json_str(res, i, 3),
-                      "joined_at", ngx_http_sfu_pg_json_str(res, i, 4));
-
-        if (p == NULL || json_array_append_new(list, p) != 0) {
-            json_decref(json);
-            ngx_http_sfu_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-    }
-
-    ngx_http_sfu_finalize(r, ngx_http_sfu_send_json(r, NGX_HTTP_OK, json));
 }
 
 

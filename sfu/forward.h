@@ -56,6 +56,7 @@ struct sfu_forward {
     uint32_t octets;                    /* payload bytes, as RFC 3550 counts them */
     uint64_t bytes;
     uint32_t retransmitted;
+    uint32_t nacks_unanswered;          /* NACKed numbers not resent: no RTX, and resending in place is unsafe */
 };
 
 /*

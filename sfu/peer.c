@@ -110,12 +110,15 @@ static void
 on_state(sfu_transport_t *t, sfu_transport_state_t state, void *data)
 {
     struct sfu_peer *peer = data;
+    sfu_transport_stats_t stats;
 
     (void)t;
     switch (state) {
     case SFU_TRANSPORT_CONNECTED:
         sfu_log_info("participant %s: %s transport connected", peer->owner->id, pc_name(peer));
         peer->connected = true;
+        sfu_transport_stats(peer->transport, &stats);
+        peer->sink.resend_in_place = stats.profile == SFU_SRTP_AES128_CM_SHA1_80;
         peer->pending_connected = true;
         peer_wake(peer);
         break;

@@ -107,6 +107,7 @@ sfu_room_join(const char *room, const char *participant, const char *role, const
     g_strlcpy(p->role, role, sizeof(p->role));
     p->name = g_strdup(name);
     g_strlcpy(p->quality, "auto", sizeof(p->quality));
+    p->joined_at_ms = g_get_real_time() / 1000;
     p->room = r;
     p->conn = conn;
     sfu_publisher_init(&p->pub);

@@ -33,6 +33,7 @@ struct sfu_participant {
     bool audio;                         /* the last toggle-audio / toggle-video */
     bool video;
     char quality[8];                    /* the last update-quality */
+    int64_t joined_at_ms;               /* its join, ms since the Unix epoch (worker's clock) */
     unsigned video_decodable;           /* video codecs its offers showed; 0 before any */
     struct sfu_publisher pub;
     struct sfu_subscriber sub;

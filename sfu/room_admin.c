@@ -111,10 +111,31 @@ reply_list(sfu_conn_t *c, json_t *msg, const char *type, const char *wrap, json_
                                       list != NULL ? json_pack("{s:o}", "participants", list) : json_object()));
 }
 
+/*
+ * Where one of a participant's peer connections stands: "none" while it has
+ * none (publish: before the client's offer; subscribe: before the first
+ * offer, or after one failed), else "connecting", "connected" or "failed".
+ */
+static const char *
+peer_state(const struct sfu_peer *peer)
+{
+    if (peer == NULL) {
+        return "none";
+    }
+    return peer->failed ? "failed" : peer->connected ? "connected" : "connecting";
+}
+
 static json_t *
 participant_entry(sfu_participant_t *p)
 {
-    return sfu_room_participant_json(p, NULL);
+    json_t *e = sfu_room_participant_json(p, NULL);
+
+    if (e != NULL) {
+        json_object_set_new(e, "joined_at", json_integer((json_int_t)p->joined_at_ms));
+        json_object_set_new(e, "connection", json_pack("{s:s, s:s}", "publish", peer_state(p->pub.peer),
+                                                       "subscribe", peer_state(p->sub.peer)));
+    }
+    return e;
 }
 
 void
@@ -182,9 +203,10 @@ subscriptions_json(const sfu_participant_t *p)
         if (s->down.track == NULL) {
             continue;
         }
-        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "track_id", s->down.track->id,
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "track_id", s->down.track->id,
             "mid", s->media.mid, "active", s->down.active, "packets", (json_int_t)s->down.fwd.packets,
-            "bytes", (json_int_t)s->down.fwd.bytes, "retransmitted", (json_int_t)s->down.fwd.retransmitted));
+            "bytes", (json_int_t)s->down.fwd.bytes, "retransmitted", (json_int_t)s->down.fwd.retransmitted,
+            "nacks_unanswered", (json_int_t)s->down.fwd.nacks_unanswered));
     }
     return list;
 }

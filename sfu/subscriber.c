@@ -247,6 +247,7 @@ sfu_subscriber_negotiate(struct sfu_participant *p)
     struct sfu_local_transport local;
     struct sfu_sdp_error err;
     const char *text;
+    json_t *msg;
     guint i;
 
     if (sub->offering || !sub->changed || sub->broken || sub->slots->len == 0) {
@@ -272,10 +273,15 @@ sfu_subscriber_negotiate(struct sfu_participant *p)
         sfu_log_error("participant %s: subscribe offer not written: %s", p->id, err.message);
         return;
     }
-    sfu_room_deliver(p, json_pack("{s:s, s:s}", "type", "offer", "sdp", text));
+    msg = json_pack("{s:s, s:s}", "type", "offer", "sdp", text);
+    if (msg != NULL && sub->renew) {
+        json_object_set_new(msg, "new_connection", json_true());
+    }
+    sfu_room_deliver(p, msg);
     sfu_peer_sdp_sent(sub->peer, sub->offered[0].mid, 0);
     sub->offering = true;
     sub->changed = false;
+    sub->renew = false;
 }
 
 /* Media flows to a slot while the client has accepted its current track and the transport is up. */
@@ -366,22 +372,45 @@ subscriber_gathered(struct sfu_participant *p)
 static void
 subscriber_connected(struct sfu_participant *p)
 {
+    p->sub.renewals = 0;
     update_activity(p, g_get_monotonic_time());
 }
 
+/*
+ * A failed transport is final (transport.h), and the client's peer
+ * connection has failed too or will: both start over.  A new session (the
+ * SDP's o= line) of the same slots goes out on a new transport, and every
+ * slot waits for the new answer.  An answer to the failed connection's
+ * outstanding offer is refused (wrong-state).
+ */
 static void
 subscriber_failed(struct sfu_participant *p)
 {
     struct sfu_subscriber *sub = &p->sub;
     guint i;
 
-    sfu_room_error(p, "transport-failed", "the subscribe connection failed: join again to receive media");
     for (i = 0; i < sub->slots->len; i++) {
-        ((struct sfu_sub_slot *)g_ptr_array_index(sub->slots, i))->down.active = false;
+        struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
+
+        s->down.active = false;
+        s->answered_ssrc = 0;
     }
-    sub->broken = true;
     sfu_peer_free(sub->peer);
     sub->peer = NULL;
+    sub->offering = false;
+    if (++sub->renewals > SFU_SUB_MAX_RENEWALS) {
+        sub->broken = true;
+        sfu_room_error(p, "transport-failed", "the subscribe connection failed again and again: join again to "
+                       "receive media");
+        return;
+    }
+    sfu_log_info("participant %s: subscribe transport failed, offering a new connection (%u of %u)", p->id,
+                 sub->renewals, SFU_SUB_MAX_RENEWALS);
+    sub->renew = true;
+    sub->changed = true;
+    sfu_negotiate_session_id(sub->session_id, sizeof(sub->session_id));
+    sub->version = 0;
+    sfu_subscriber_negotiate(p);
 }
 
 static void

@@ -6,7 +6,11 @@
  * next track of its kind.  One offer is outstanding at a time: changes
  * made meanwhile go into the next one, sent when the answer arrives.
  * A slot's media flows once the client accepted it and the transport is
- * connected; each start asks the publisher for a key frame.
+ * connected; each start asks the publisher for a key frame.  A transport
+ * that fails (ICE failure, consent lost, DTLS alert, closed by the client)
+ * is replaced: a new one, and an offer of every slot marked for a new
+ * client peer connection; after SFU_SUB_MAX_RENEWALS failures in a row with
+ * no connection between them, the participant is told to join again.
  */
 #ifndef SFU_SUBSCRIBER_H
 #define SFU_SUBSCRIBER_H
@@ -19,6 +23,7 @@
 #include "track.h"
 
 #define SFU_SUB_MAX_CONFIGS 24          /* distinct codec configurations in one subscribe session */
+#define SFU_SUB_MAX_RENEWALS 3          /* transports failed in a row before giving up */
 
 struct sfu_participant;
 
@@ -42,7 +47,9 @@ struct sfu_subscriber {
     unsigned offered_count;
     bool offering;                      /* an offer is out, its answer not yet in */
     bool changed;                       /* the slots changed since the last offer */
-    bool broken;                        /* the transport failed: no more offers */
+    bool broken;                        /* no transport, or too many failed: no more offers */
+    bool renew;                         /* the next offer is for a new client peer connection */
+    unsigned renewals;                  /* transports failed since one last connected */
     struct sfu_pt_entry pts[SFU_SUB_MAX_CONFIGS];
     unsigned pt_count;
     char session_id[24];

@@ -251,6 +251,11 @@ sfu_downtrack_nack(struct sfu_downtrack *d, const uint16_t *seqs, unsigned count
     if (d->track == NULL || !d->active || d->track->cache.slots == NULL) {
         return;
     }
+    if (!d->fwd.rtx && !d->sink->resend_in_place) {
+        /* Counted, not answered: the subscriber recovers as from any loss (a PLI brings a key frame). */
+        d->fwd.nacks_unanswered += count;
+        return;
+    }
     for (i = 0; i < count; i++) {
         if (!sfu_forward_source_seq(&d->fwd, seqs[i], &src_seq)
             || (data = sfu_packet_cache_get(&d->track->cache, src_seq, &len)) == NULL

@@ -38,6 +38,14 @@ enum sfu_track_source {
 struct sfu_sink {
     void (*send_rtp)(void *ctx, uint8_t *pkt, size_t len, size_t cap);
     void *ctx;
+    /*
+     * Sending a packet again with its SSRC and sequence number is safe:
+     * true under AES_CM_128_HMAC_SHA1_80, false under AEAD_AES_128_GCM (the
+     * same nonce for a packet whose rewritten header may differ would give
+     * the GCM key away) and before the profile is known.  Without it, only
+     * subscribers that negotiated RTX get retransmissions.
+     */
+    bool resend_in_place;
 };
 
 struct sfu_track;

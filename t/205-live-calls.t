@@ -1,8 +1,10 @@
 # REST calls the SFU worker of the room answers, over the module's link
 # (request and answer matched by "id"), against a stand-in worker:
-# GET /api/v1/rooms/{id}/stats and DELETE /api/v1/rooms/{id}/participants/
-# {pid} (kick).  A worker that answers with an error is 502, one that does
-# not answer in sfu_worker_timeout 504, one that is not linked 503.
+# GET /api/v1/rooms/{id}/participants, GET /api/v1/rooms/{id}/stats and
+# DELETE /api/v1/rooms/{id}/participants/{pid} (kick).  A worker that
+# answers with an error or malformed is 502, one that does not answer in
+# sfu_worker_timeout 504, one that is not linked 503.  (t/300 lists the
+# participants of a real call.)
 use strict;
 use warnings;
 use Test::More;
@@ -31,10 +33,10 @@ sub api {
     return ($status, eval { decode_json($body) } // $body);
 }
 
-my $answer;    # how the stand-in answers stats and kick
+my $answer;    # how the stand-in answers participants, stats and kick
 $fw->{answer} = sub {
     my ($w, $conn, $msg) = @_;
-    return unless $msg->{type} eq 'stats' || $msg->{type} eq 'kick';
+    return unless $msg->{type} =~ /^(?:participants|stats|kick)$/;
     my @out = $answer->($msg);
     $w->send($conn, $_) for @out;
 };
@@ -84,6 +86,69 @@ is($status, 200, 'a late answer is dropped, and the next call is answered');
 $answer = sub { ({ type => 'stats', id => $_[0]{id}, room => $room, stats => 'none' }) };
 ($status, $body) = api(GET => "/rooms/$room/stats");
 is("$status $body->{error}{code}", '502 worker-error', 'stats that are not an object: 502');
+
+# --- participants
+
+my $ada = { participant_id => 'p-ada', name => 'Ada', role => 'host',
+            audio => JSON::PP::false, video => JSON::PP::true, screen => JSON::PP::true,
+            joined_at => 1700000000123,
+            connection => { publish => 'connected', subscribe => 'connecting' },
+            tracks => [ { track_id => 'p-ada:0', kind => 'audio', source => 'microphone' },
+                        { track_id => 'p-ada:1', kind => 'video', source => 'screen' } ] };
+my $bo = { participant_id => 'p-bo', role => 'participant', audio => JSON::PP::true,
+           video => JSON::PP::true, screen => JSON::PP::false, joined_at => 1700000001000,
+           connection => { publish => 'none', subscribe => 'none' }, tracks => [] };
+my @live = ($ada, $bo);
+$answer = sub { ({ type => 'participants', id => $_[0]{id}, room => $_[0]{room},
+                   participants => [ @live ] }) };
+($status, $body) = api(GET => "/rooms/$room/participants");
+is($status, 200, 'GET participants: 200, from the worker');
+is_deeply($body, { room => $room, participants => [
+    { id => 'p-ada', name => 'Ada', role => 'host', joined_at => '2023-11-14T22:13:20.123Z',
+      audio => JSON::PP::false, video => JSON::PP::true, screen => JSON::PP::true,
+      connection => { publish => 'connected', subscribe => 'connecting' },
+      tracks => [ { id => 'p-ada:0', kind => 'audio', source => 'microphone' },
+                  { id => 'p-ada:1', kind => 'video', source => 'screen' } ] },
+    { id => 'p-bo', role => 'participant', joined_at => '2023-11-14T22:13:21.000Z',
+      audio => JSON::PP::true, video => JSON::PP::true, screen => JSON::PP::false,
+      connection => { publish => 'none', subscribe => 'none' }, tracks => [] } ] },
+    '... each with name, role, joined_at, media state, tracks and connection state')
+    or diag explain $body;
+($req) = $fw->of_type('participants');
+is_deeply([ @{ $req->{msg} }{qw(type room)} ], [ 'participants', $room ],
+          '... the worker was asked {type: participants, id, room}');
+
+@live = ();
+($status, $body) = api(GET => "/rooms/$room/participants");
+is_deeply([ $status, $body ], [ 200, { room => $room, participants => [] } ],
+          'a room with nobody in the call: 200 and an empty list');
+($status, $body) = api(GET => '/rooms/no-such-room/participants');
+is("$status $body->{error}{code}", '404 room-not-found', 'participants of no room: 404');
+($status) = api(GET => "/rooms/$room/participants", key => 0);
+is($status, 401, 'participants need an API key');
+
+for my $bad ([ 'not a list', sub { $_[0]{participants} = 'x' } ],
+             [ 'an entry without an id', sub { delete $_[0]{participants}[0]{participant_id} } ],
+             [ 'a track without a kind', sub { delete $_[0]{participants}[0]{tracks}[0]{kind} } ],
+             [ 'joined_at not a number', sub { $_[0]{participants}[0]{joined_at} = 'now' } ]) {
+    my ($what, $spoil) = @$bad;
+    $answer = sub {
+        my $m = decode_json(JSON::PP->new->encode(
+            { type => 'participants', id => $_[0]{id}, room => $room, participants => [ $ada ] }));
+        $spoil->($m);
+        return $m;
+    };
+    ($status, $body) = api(GET => "/rooms/$room/participants");
+    is("$status $body->{error}{code}", '502 worker-error', "participants answered with $what: 502");
+}
+is($body->{error}{message}, 'the room\'s media worker answered participants malformed',
+   '... saying so');
+
+$answer = sub { () };
+$t0 = time;
+($status, $body) = api(GET => "/rooms/$room/participants");
+is("$status $body->{error}{code}", '504 worker-timeout', 'participants unanswered: 504 worker-timeout');
+cmp_ok(time - $t0, '<', 2, '... after sfu_worker_timeout (500ms)');
 
 # --- kick
 
@@ -135,6 +200,8 @@ $fw->crash;
 ok($fw->wait_for(sub { !$sig->workers_up }), 'the worker goes away');
 ($status, $body) = api(GET => "/rooms/$room/stats");
 is("$status $body->{error}{code}", '503 worker-unavailable', 'stats without a worker: 503');
+($status, $body) = api(GET => "/rooms/$room/participants");
+is("$status $body->{error}{code}", '503 worker-unavailable', 'participants without a worker: 503');
 ($status, $body) = api(DELETE => "/rooms/$room/participants/$waiting->{participant_id}");
 is("$status $body->{error}{code}", '503 worker-unavailable', 'kick without a worker: 503');
 

@@ -32,10 +32,23 @@ ok($alice->wait_for(sub { ($_[0]{message}{type} // '') eq 'participant-joined'
                           && $_[0]{message}{participant_id} eq $bob_id }, 1),
    'alice hears participant-joined for bob');
 
+# the worker's live list: who is in the call, their media and connections
 my $r = $s->api(GET => "/api/v1/rooms/$room/participants");
 is($r->{status}, 200, 'participants: 200');
-like($r->{body}, qr/\Q$alice_id\E/, '... alice holds a place while in the call');
-like($r->{body}, qr/\Q$bob_id\E/, '... and so does bob');
+my %live = map { $_->{id} => $_ } @{ $r->{json}{participants} // [] };
+is_deeply([ sort keys %live ], [ sort $alice_id, $bob_id ], '... alice and bob are in the call')
+    or diag explain $r->{json};
+for my $p ([ alice => $alice_id ], [ bob => $bob_id ]) {
+    my ($name, $id) = @$p;
+    my $e = $live{$id} // {};
+    is_deeply([ @$e{qw(name role)}, $e->{audio} ? 'audio' : 'muted', $e->{video} ? 'video' : 'no video' ],
+              [ $name, 'participant', 'audio', 'video' ], "... $name: name, role, media state");
+    is_deeply([ sort map { "$_->{kind}/$_->{source}" } @{ $e->{tracks} // [] } ],
+              [ 'audio/microphone', 'video/camera' ], "... $name publishes microphone and camera");
+    is_deeply($e->{connection}, { publish => 'connected', subscribe => 'connected' },
+              "... $name: both peer connections connected");
+    like($e->{joined_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "... $name: joined_at");
+}
 
 $s->leave_all;
 for my $p ($alice, $bob) {

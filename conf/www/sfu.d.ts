@@ -178,6 +178,8 @@ export class Room {
 
     /** Resolves once joined; rejects with an SfuError (room-full, room-ended, ...). */
     join(): Promise<Room>;
+    /** ICE restart of the publish connection (the SFU answers with new credentials). */
+    restartIce(): Promise<void>;
     leave(): Promise<void>;
 
     /** Mute / unmute (signalled as toggle-audio). */

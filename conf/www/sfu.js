@@ -52,6 +52,10 @@ const FATAL_REST = new Set(['room-ended', 'room-not-found', 'not-found',
 // takes the same place again instead of holding one more (each REST join
 // holds a place for a while; ngx_module/README.md).
 const TOKEN_UNUSED = new Set(['signaling-failed', 'worker-unavailable', 'database-unavailable']);
+// How long a failed subscribe connection waits for the SFU's new_connection
+// offer (it notices the failure 10-16 s after the browser at worst) before
+// the room rejoins instead.
+const SUBSCRIBE_RENEWAL_WAIT_MS = 20000;
 
 async function restCall(url, body, headers = {}) {
     let res;
@@ -308,6 +312,16 @@ export class Room extends Emitter {
             throw e;
         }
         return this;
+    }
+
+    // ICE restart of the publish connection (new ICE credentials, the same
+    // DTLS session): an offer with them, answered by the SFU with its own.
+    // Resolves once the answer is applied; media goes on meanwhile.
+    async restartIce() {
+        const s = this.session;
+        if (!s?.joined || !s.pubPc) throw new SfuError('invalid-state', 'Not in a call.');
+        s.pubPc.restartIce();
+        await this.#negotiatePublish(s);
     }
 
     async leave() {
@@ -569,7 +583,7 @@ export class Room extends Emitter {
         case 'participant-joined': return this.#onParticipantJoined(readParticipant(m));
         case 'participant-left': return this.#onParticipantLeft(s, readParticipant(m).id);
         case 'answer': return this.#onAnswer(s, m.sdp);
-        case 'offer': return this.#onOffer(s, m.sdp);
+        case 'offer': return this.#onOffer(s, m.sdp, m.new_connection === true);
         case 'ice-candidate': return this.#onRemoteCandidate(s, m);
         case 'track-published': return this.#onTrackPublished(s, readTrack(m));
         case 'track-unpublished': return this.#onTrackUnpublished(s, readTrack(m));
@@ -666,8 +680,14 @@ export class Room extends Emitter {
             if (ev.candidate && ev.candidate.candidate) this.#send(Out.candidate(name, ev.candidate));
         };
         pc.onconnectionstatechange = () => {
-            if (pc.connectionState === 'failed' && s.gen === this.generation) {
-                this.#lost(s, new SfuError('ice-failed', `The media connection (${name}) failed.`));
+            if (pc.connectionState !== 'failed' || s.gen !== this.generation) return;
+            const lost = () => this.#lost(s, new SfuError('ice-failed', `The media connection (${name}) failed.`));
+            // the SFU replaces a failed subscribe connection itself (#onOffer, new_connection)
+            if (name === 'subscribe') {
+                setTimeout(() => { if (s.subPc === pc && s.gen === this.generation) lost(); },
+                           SUBSCRIBE_RENEWAL_WAIT_MS);
+            } else {
+                lost();
             }
         };
         return pc;
@@ -732,10 +752,11 @@ export class Room extends Emitter {
         }
     }
 
-    #onOffer(s, sdp) {
+    #onOffer(s, sdp, newConnection) {
         s.subChain = s.subChain.then(async () => {
             if (s.gen !== this.generation) return;
             try {
+                if (newConnection) this.#renewSubscribe(s);
                 await s.subPc.setRemoteDescription({ type: 'offer', sdp });
                 await this.#flushCandidates(s, 'subscribe');
                 const answer = await s.subPc.createAnswer();
@@ -747,6 +768,17 @@ export class Room extends Emitter {
                     `Cannot accept the server's media offer: ${e.message}`) });
             }
         });
+    }
+
+    // The SFU replaced the failed subscribe transport: its offer is answered
+    // from a new peer connection, whose tracks are bound anew.
+    #renewSubscribe(s) {
+        s.subPc.onconnectionstatechange = null;
+        s.subPc.close();
+        s.subPc = this.#newPc(s, 'subscribe');
+        s.subPc.ontrack = () => this.#bindTracks(s);
+        s.pendingCandidates.subscribe = [];
+        s.bound.clear();
     }
 
     async #onRemoteCandidate(s, m) {

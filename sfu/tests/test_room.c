@@ -8,215 +8,12 @@
  * kick, close-room and a closing connection; bad input reaches only its
  * sender.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "tap.h"
 #include "fixture.h"
 #include "fake_transport.h"
+#include "room_harness.h"
 #include "rtp_build.h"
-#include "frame.h"
 #include "log.h"
-#include "proto.h"
-#include "room.h"
-
-static int module_fd;
-static sfu_frame_decoder_t decoder;
-static GPtrArray *inbox;                /* json_t *: what the worker sent, in order */
-
-static void
-on_message(sfu_conn_t *c, json_t *msg, void *data)
-{
-    (void)data;
-    sfu_proto_message(c, msg);
-}
-
-static void
-on_bad_frame(sfu_conn_t *c, const sfu_frame_decoder_t *d, void *data)
-{
-    (void)data;
-    sfu_proto_bad_frame(c, d);
-}
-
-static void
-on_closed(sfu_conn_t *c, void *data)
-{
-    (void)data;
-    sfu_rooms_conn_closed(c);
-}
-
-static const sfu_conn_handlers_t handlers = { on_message, on_bad_frame, on_closed };
-
-/* Runs the main loop until it is idle, collecting what the worker wrote. */
-static void
-pump(void)
-{
-    uint8_t buf[65536];
-    json_t *msg;
-    ssize_t n;
-    int round;
-
-    for (round = 0; round < 20; round++) {
-        while (g_main_context_iteration(NULL, FALSE)) {
-        }
-        while ((n = read(module_fd, buf, sizeof(buf))) > 0) {
-            sfu_frame_decoder_feed(&decoder, buf, (size_t)n);
-        }
-        while (sfu_frame_decoder_next(&decoder, &msg) == SFU_FRAME_OK) {
-            g_ptr_array_add(inbox, msg);
-        }
-    }
-}
-
-static void
-send_json(json_t *msg)
-{
-    size_t len, off = 0;
-    uint8_t *frame = sfu_frame_encode(msg, SFU_FRAME_MAX, &len);
-    ssize_t n;
-
-    json_decref(msg);
-    while (off < len) {
-        n = write(module_fd, frame + off, len - off);
-        if (n > 0) {
-            off += (size_t)n;
-        } else if (errno == EAGAIN) {
-            pump();
-        }
-    }
-    free(frame);
-    pump();
-}
-
-static void
-client(const char *participant, json_t *msg)
-{
-    send_json(json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "client", "room", "r1", "participant", participant,
-                        "role", "participant", "msg", msg));
-}
-
-/* Takes the first message of that type delivered to participant (NULL: none); the caller owns it. */
-static json_t *
-take(const char *participant, const char *type)
-{
-    guint i;
-
-    for (i = 0; i < inbox->len; i++) {
-        json_t *m = g_ptr_array_index(inbox, i), *inner = json_object_get(m, "msg");
-
-        if (strcmp(json_string_value(json_object_get(m, "type")), "deliver") == 0
-            && strcmp(json_string_value(json_object_get(m, "participant")), participant) == 0
-            && strcmp(json_string_value(json_object_get(inner, "type")), type) == 0)
-        {
-            json_incref(inner);
-            json_decref(g_ptr_array_steal_index(inbox, i));
-            return inner;
-        }
-    }
-    return NULL;
-}
-
-/* Takes the first message that is not a delivery, of that type. */
-static json_t *
-take_top(const char *type)
-{
-    guint i;
-
-    for (i = 0; i < inbox->len; i++) {
-        json_t *m = g_ptr_array_index(inbox, i);
-
-        if (strcmp(json_string_value(json_object_get(m, "type")), type) == 0) {
-            return g_ptr_array_steal_index(inbox, i);
-        }
-    }
-    return NULL;
-}
-
-static unsigned
-count_for(const char *participant)
-{
-    unsigned n = 0;
-    guint i;
-
-    for (i = 0; i < inbox->len; i++) {
-        json_t *m = g_ptr_array_index(inbox, i);
-        const char *to = json_string_value(json_object_get(m, "participant"));
-
-        n += to != NULL && strcmp(to, participant) == 0;
-    }
-    return n;
-}
-
-static void
-drain(void)
-{
-    g_ptr_array_set_size(inbox, 0);
-}
-
-static bool
-has_str(json_t *obj, const char *key, const char *value)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-
-    return v != NULL && strcmp(v, value) == 0;
-}
-
-static sfu_participant_t *
-member(const char *id)
-{
-    return sfu_room_participant(sfu_room_find("r1"), id);
-}
-
-/* A browser's answer to the SFU's subscribe offer: recvonly, a=setup:active, its own credentials. */
-static char *
-answer_for(const char *offer_sdp)
-{
-    static struct sfu_sdp_session s;
-    static char out[65536];
-    struct sfu_sdp_error err;
-    unsigned i;
-    size_t len;
-    char *copy = g_strdup(offer_sdp);
-
-    if (sfu_sdp_parse(&s, copy, strlen(copy), &err) != SFU_SDP_OK) {
-        printf("# offer does not parse: %s\n", err.message);
-        return g_strdup("");
-    }
-    for (i = 0; i < s.media_count; i++) {
-        struct sfu_sdp_media *m = &s.media[i];
-
-        m->direction = m->direction == SFU_SDP_SENDONLY ? SFU_SDP_RECVONLY : m->direction;
-        m->transport.setup = SFU_SDP_SETUP_ACTIVE;
-        m->transport.ice_ufrag = sfu_sdp_str_from("brws");
-        m->transport.ice_pwd = sfu_sdp_str_from("browserpasswordbrowser");
-        m->ssrc_count = 0;
-        m->ssrc_group_count = 0;
-        m->candidate_count = 0;
-        m->msid_stream.len = 0;
-        m->msid_track.len = 0;
-    }
-    sfu_sdp_write(&s, out, sizeof(out), &len, &err);
-    g_free(copy);
-    return g_strdup(out);
-}
-
-static void
-setup(void)
-{
-    int fds[2];
-
-    socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    fcntl(fds[1], F_SETFL, O_NONBLOCK);
-    module_fd = fds[1];
-    sfu_frame_decoder_init(&decoder, SFU_FRAME_MAX);
-    inbox = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
-    sfu_conn_new(fds[0], 1, &handlers, NULL);
-    pump();
-    drain();                            /* nothing is said before the module speaks */
-}
 
 static void
 test_join(void)
@@ -254,28 +51,6 @@ test_join(void)
 }
 
 static struct sfu_transport *alice_pub, *bob_sub;
-
-/* The sdp of an offer or answer message, parsed into s and checked. */
-static bool
-parse_sdp_of(json_t *m, struct sfu_sdp_session *s)
-{
-    json_t *sdp = json_object_get(m, "sdp");
-    struct sfu_sdp_error err;
-
-    return sfu_sdp_parse(s, json_string_value(sdp), json_string_length(sdp), &err) == SFU_SDP_OK
-        && sfu_sdp_check(s, &err) == SFU_SDP_OK;
-}
-
-/* bob answers the offer m (which this takes) as a browser would. */
-static void
-bob_answers(json_t *m)
-{
-    char *answer = answer_for(json_string_value(json_object_get(m, "sdp")));
-
-    json_decref(m);
-    client("bob", json_pack("{s:s, s:s}", "type", "answer", "sdp", answer));
-    g_free(answer);
-}
 
 static void
 test_publish(void)
@@ -327,7 +102,7 @@ test_publish(void)
        "two sendonly m-lines in alice's stream");
     ok(sfu_sdp_str_is(s->media[0].codecs[0].name, "opus") && sfu_sdp_str_is(s->media[1].codecs[0].name, "VP8"),
        "opus and VP8");
-    bob_answers(m);
+    answer_as("bob", m);
     free(s);
 }
 
@@ -471,11 +246,11 @@ test_screen_share(void)
     alice_offers("sendonly");
     ok(take("bob", "track-published") == NULL, "a stopped screen's m-line that still sends is not published again");
 
-    bob_answers(offer);
+    answer_as("bob", offer);
     offer = take("bob", "offer");
     ok(offer != NULL && strstr(json_string_value(json_object_get(offer, "sdp")), "a=mid:2\r\na=extmap:2 urn:3gpp:video-orientation\r\na=inactive"),
        "bob's answer releases the next offer, with the screen's m-line inactive");
-    bob_answers(offer);
+    answer_as("bob", offer);
     ok(bob_slot(2)->reusable, "once answered, the inactive m-line can be reused");
 
     client("alice", json_pack("{s:s}", "type", "stop-screen-share"));
@@ -491,7 +266,7 @@ test_screen_share(void)
     json_decref(m);
     offer = take("bob", "offer");
     ok(offer != NULL && member("bob")->sub.slots->len == 3, "no new m-line was added");
-    bob_answers(offer);
+    answer_as("bob", offer);
     pump();
     ok(bob_slot(2)->down.active, "and the reused m-line flows once answered");
 
@@ -499,7 +274,7 @@ test_screen_share(void)
     m = take("bob", "track-unpublished");
     ok(m != NULL && has_str(m, "track_id", "alice:2"), "an offer that stops sending unpublishes");
     json_decref(m);
-    bob_answers(take("bob", "offer"));
+    answer_as("bob", take("bob", "offer"));
     drain();
 }
 
@@ -530,7 +305,7 @@ test_mline_reuse(void)
     m = take("bob", "track-unpublished");
     ok(m != NULL && has_str(m, "track_id", "alice:0"), "alice stops sending audio: unpublished");
     json_decref(m);
-    bob_answers(take("bob", "offer"));
+    answer_as("bob", take("bob", "offer"));
     ok(bob_slot(0)->reusable && bob_slot(0)->media.codec.pt == 111, "bob's Opus m-line 0 (111) is free");
 
     alice_offers_audio("sendonly", "minptime=10;useinbandfec=1;stereo=1");
@@ -542,16 +317,16 @@ test_mline_reuse(void)
        "the free m-line keeps its payload type for its configuration");
     ok(member("bob")->sub.slots->len == 4 && bob_slot(3)->media.codec.pt != 111,
        "the new configuration has a payload type of its own on the new m-line");
-    bob_answers(take("bob", "offer"));
+    answer_as("bob", take("bob", "offer"));
 
     alice_offers_audio("inactive", "minptime=10;useinbandfec=1");
     json_decref(take("bob", "track-unpublished"));
-    bob_answers(take("bob", "offer"));
+    answer_as("bob", take("bob", "offer"));
     alice_offers_audio("sendonly", "minptime=10;useinbandfec=1");
     m = take("bob", "track-published");
     ok(m != NULL && has_str(m, "mid", "0"), "the first configuration again: its m-line 0 is reused");
     json_decref(m);
-    bob_answers(take("bob", "offer"));
+    answer_as("bob", take("bob", "offer"));
     drain();
 }
 
@@ -699,6 +474,11 @@ test_admin(void)
     ok(has_str(alice, "participant_id", "alice") && json_array_size(json_object_get(alice, "tracks")) == 2
        && json_is_false(json_object_get(alice, "video")) && json_is_false(json_object_get(alice, "screen")),
        "alice: two tracks, camera toggled off, no screen");
+    ok(json_integer_value(json_object_get(alice, "joined_at")) > 1600000000000
+       && has_str(json_object_get(alice, "connection"), "publish", "connected"),
+       "alice: joined_at in ms since the epoch, publish connection connected");
+    ok(has_str(json_object_get(json_array_get(list, 1), "connection"), "subscribe", "connected"),
+       "bob: subscribe connection connected");
     json_decref(m);
 
     m = request(json_pack("{s:s, s:i, s:s}", "type", "stats", "id", 2, "room", "r1"));

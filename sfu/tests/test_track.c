@@ -31,7 +31,8 @@ capture_rtp(void *ctx, uint8_t *pkt, size_t len, size_t cap)
     }
 }
 
-static const struct sfu_sink sink_a = { capture_rtp, &cap_a }, sink_b = { capture_rtp, &cap_b };
+/* Under AEAD-GCM (no resending in place): RTX only. */
+static const struct sfu_sink sink_a = { capture_rtp, &cap_a, false }, sink_b = { capture_rtp, &cap_b, false };
 
 static void
 count_keyframe_request(struct sfu_track *t, void *ctx)
@@ -184,6 +185,56 @@ test_rtx_unwrap(void)
     sfu_track_free(t);
 }
 
+/*
+ * A subscriber without RTX: its NACKs are answered with the packet again
+ * only where SRTP allows it (AES-CM); under AEAD-GCM they are counted.
+ */
+static void
+test_nack_without_rtx(void)
+{
+    static const struct sfu_sink gcm = { capture_rtp, &cap_a, false }, aes_cm = { capture_rtp, &cap_b, true };
+    struct sfu_track *t = video_track();
+    struct sfu_downtrack a, b;
+    struct sfu_rtp_packet sent_a, first, again;
+    uint16_t nack[2];
+
+    memset(&cap_a, 0, sizeof(cap_a));
+    memset(&cap_b, 0, sizeof(cap_b));
+    downtrack(&a, 0xA1);
+    downtrack(&b, 0xB1);
+    sfu_track_attach(t, &a);
+    sfu_track_attach(t, &b);
+    sfu_downtrack_start(&a, &gcm, 30000000);
+    sfu_downtrack_start(&b, &aes_cm, 30000000);
+    receive(t, 200, true, 30100000);
+    receive(t, 201, false, 30110000);
+    ok(cap_a.count == 2 && cap_b.count == 2, "both subscribers get the packets");
+
+    sfu_rtp_parse(&sent_a, cap_a.data[1], cap_a.len[1]);
+    nack[0] = sent_a.seq;
+    nack[1] = (uint16_t)(sent_a.seq - 1);
+    sfu_downtrack_nack(&a, nack, 2);
+    is_int(cap_a.count, 2, "under AEAD-GCM without RTX, a NACK is not answered");
+    is_int(a.fwd.nacks_unanswered, 2, "... and its two sequence numbers are counted");
+    is_int(a.fwd.retransmitted, 0, "... as nothing retransmitted");
+
+    sfu_rtp_parse(&first, cap_b.data[1], cap_b.len[1]);
+    nack[0] = first.seq;
+    sfu_downtrack_nack(&b, nack, 1);
+    is_int(cap_b.count, 3, "under AES-CM without RTX, the NACKed packet is sent again");
+    sfu_rtp_parse(&again, cap_b.data[2], cap_b.len[2]);
+    ok(again.ssrc == 0xB1 && again.seq == first.seq && again.payload_type == 100
+       && again.payload_len == first.payload_len && memcmp(again.payload, first.payload, first.payload_len) == 0,
+       "... the same packet: its SSRC, sequence number, payload type and payload");
+    ok(b.fwd.retransmitted == 1 && b.fwd.nacks_unanswered == 0, "... counted as retransmitted");
+
+    sfu_forward_set_rtx(&a.fwd, 0xA2, 101);
+    nack[0] = sent_a.seq;
+    sfu_downtrack_nack(&a, nack, 1);
+    ok(cap_a.count == 3 && sent_ssrc(&cap_a, 2) == 0xA2, "with RTX negotiated, AEAD-GCM gets the retransmission as RTX");
+    sfu_track_free(t);
+}
+
 static void
 test_sender_report(void)
 {
@@ -256,6 +307,7 @@ main(void)
 {
     test_fan_out();
     test_rtx_unwrap();
+    test_nack_without_rtx();
     test_sender_report();
     test_receive_stats();
     test_packet_cache();

@@ -182,6 +182,25 @@ class AiortcMedia(sfu_peer.Media):
         c.sdpMid = mid
         await pc.addIceCandidate(c)
 
+    async def renew_subscribe(self):
+        old = self.pcs.pop("subscribe", None)
+        emit("subscribe-renewed", had_pc=old is not None)
+        if old is not None:
+            await old.close()
+
+    def drop_subscribe(self):
+        pc = self.pcs.get("subscribe")
+        transceivers = pc.getTransceivers() if pc else []
+        if not transceivers:
+            emit("subscribe-dropped", dropped=0)
+            return
+        # aioice's sockets of the pc's one (BUNDLE) ICE transport
+        ice = transceivers[0].receiver.transport.transport
+        protocols = ice._connection._protocols
+        for protocol in protocols:
+            protocol.datagram_received = lambda data, addr: None
+        emit("subscribe-dropped", dropped=len(protocols))
+
     def _on_track(self, pc, track):
         mid = next((t.mid for t in pc.getTransceivers()
                     if t.receiver.track is track), None)

@@ -223,6 +223,7 @@ window.peer = (() => {
             room.on('message', m => {
                 if (['offer', 'answer', 'ice-candidate'].includes(m.type)) {
                     emit('signal', { type: m.type, pc: m.pc ?? (m.type === 'offer' ? 'subscribe' : 'publish') });
+                    if (m.new_connection) emit('subscribe-renewed', { had_pc: true });
                 } else {
                     emit('server', { message: m });
                 }
@@ -291,6 +292,31 @@ window.peer = (() => {
                 await reportPairs();
             }
             return { events: events.splice(0), ended, session: session() ?? null };
+        },
+
+        // ICE restart of the publish connection through the SDK: the
+        // ufrags before and after, ours and the SFU's, and the state after.
+        async restartIce() {
+            const pc = room?.session?.pubPc;
+            const ufrag = d => d?.sdp.match(/^a=ice-ufrag:(\S+)/m)?.[1] ?? null;
+            const before = [ufrag(pc?.localDescription), ufrag(pc?.remoteDescription)];
+            let error = null;
+            try {
+                await room.restartIce();
+            } catch (e) {
+                error = String(e.message ?? e);
+            }
+            reported.delete(`${session().session}/publish`);     // report the new pair too
+            emit('ice-restarted', { pc: 'publish', error, local_before: before[0], remote_before: before[1],
+                                    local_after: ufrag(pc?.localDescription),
+                                    remote_after: ufrag(pc?.remoteDescription), state: pc?.connectionState });
+        },
+
+        // Closes the subscribe connection behind the SDK's back, as a
+        // browser losing it would: the SFU renews it (new_connection).
+        closeSubscribe() {
+            room?.session?.subPc?.close();
+            emit('subscribe-closed');
         },
 
         conditionsMet(at) {

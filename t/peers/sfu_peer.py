@@ -401,6 +401,16 @@ class Media:
         """A remote candidate for pc ("publish" or "subscribe")."""
         raise NotImplementedError
 
+    async def renew_subscribe(self):
+        """The SFU replaced a failed subscribe transport (an offer with
+        new_connection): answer it from a new subscribe pc."""
+        raise NotImplementedError
+
+    def drop_subscribe(self):
+        """Stop hearing anything on the subscribe pc, telling nobody (the
+        SFU's consent checks go unanswered until it gives the pc up)."""
+        raise NotImplementedError
+
     async def close(self):
         raise NotImplementedError
 
@@ -443,6 +453,7 @@ class Control:
     def __init__(self):
         self.leave = asyncio.Event()
         self.report_hook = None
+        self.media = None       # the current session's Media
 
     async def read_stdin(self):
         loop = asyncio.get_running_loop()
@@ -461,6 +472,8 @@ class Control:
                 self.leave.set()
             elif command == "report" and self.report_hook:
                 self.report_hook()
+            elif command == "drop-subscribe" and self.media:
+                self.media.drop_subscribe()
 
 
 def rest_join(args):
@@ -572,6 +585,8 @@ class Session:
             await self.media.on_answer(msg["sdp"])
         elif kind == "offer":
             self.counter.set_offer(msg["sdp"])
+            if msg.get("new_connection"):
+                await self.media.renew_subscribe()
             await self.media.on_offer(msg["sdp"])
         elif kind == "ice-candidate":
             await self.media.on_candidate(
@@ -609,6 +624,7 @@ class Session:
                                                open_timeout=15,
                                                max_size=None)
             self.media = self.make_media(self.args, self.send, self.counter)
+            self.control.media = self.media
             tasks.append(asyncio.ensure_future(self._writer()))
             tasks.append(asyncio.ensure_future(self._reader()))
             self.send({"type": "join", "token": body["token"]})
