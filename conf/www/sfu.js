@@ -185,6 +185,23 @@ function readMediaState(m) {
     return { participantId: m.participant_id, audio: !!m.audio, video: !!m.video };
 }
 
+// joined {..., simulcast?}: `simulcast: true` says the SFU accepts a
+// camera published as rid layers and forwards one of them to each
+// subscriber.  No SFU worker sends it yet (sfu/PROTOCOL.md answers a
+// simulcast offer with one encoding), so until one does the camera goes
+// out as a single layer whatever the `simulcast` option says.
+function acceptsSimulcast(joined) {
+    return joined.simulcast === true;
+}
+
+// The camera's layers when publishing simulcast: quarter, half and full
+// resolution.  The order is the SDP's `a=simulcast:send q;h;f`.
+const SIMULCAST_LAYERS = [
+    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1200000 },
+];
+
 // chat {participant_id, text, ts}: ts in ms since the epoch (the server's clock)
 function readChat(m) {
     return { participantId: m.participant_id, text: String(m.text ?? ''),
@@ -228,9 +245,23 @@ export function backoffDelay(n, { baseDelay = 500, maxDelay = 10000, jitter = 0.
 
 // ----------------------------------------------------------------- stats
 
-function rate(prev, bytes, ts) {
-    if (!prev || ts <= prev.ts) return 0;
-    return Math.max(0, Math.round((bytes - prev.bytes) * 8000 / (ts - prev.ts)));
+// Rates are taken over at least RATE_WINDOW ms: against the newest earlier
+// sample that old (or the oldest there is), so that getStats() callers at
+// different paces (the demo's badge, an application's own) do not make
+// each other's rates from a few milliseconds of traffic.
+const RATE_WINDOW = 1000;
+
+// Keep `sample` ({ts, ...}) in `samples` (oldest first) and return the one
+// to measure it against, or null for the first.
+function baseSample(samples, sample) {
+    samples.push(sample);
+    while (samples.length > 2 && samples[1].ts <= sample.ts - RATE_WINDOW) samples.shift();
+    return samples.length > 1 ? samples[0] : null;
+}
+
+function rate(base, bytes, ts) {
+    if (!base || ts <= base.ts) return 0;
+    return Math.max(0, Math.round((bytes - base.bytes) * 8000 / (ts - base.ts)));
 }
 
 export function qualityOf({ packets, lossRate, rtt }) {
@@ -293,6 +324,10 @@ export class Room extends Emitter {
     get link() { return this.roomId ? roomLink(this.origin, this.roomId) : null; }
 
     get screenSharing() { return !!this.localTracks.screen; }
+
+    // Whether the camera goes out as simulcast layers on this connection:
+    // asked for (`simulcast` option) and accepted by the server (`joined`).
+    get simulcastActive() { return !!this.session?.simulcast; }
 
     // Join: get a token (REST), take the camera and microphone, connect the
     // signaling and both peer connections.  Resolves once `joined` arrived;
@@ -512,6 +547,7 @@ export class Room extends Emitter {
         if (!url) throw new SfuError('invalid-options', 'No signaling URL to connect to.');
         const s = {
             gen, grant, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
+            serverSimulcast: false, simulcast: false,   // see acceptsSimulcast
             pubPc: null, subPc: null, senders: {}, sourceOfMid: new Map(),
             screenTransceiver: null, pubChain: Promise.resolve(), subChain: Promise.resolve(),
             pendingAnswer: null, pendingCandidates: { publish: [], subscribe: [] },
@@ -585,6 +621,7 @@ export class Room extends Emitter {
     #onJoined(s, m) {
         this.participantId = m.participant_id ?? this.participantId;
         if (m.ice_servers) s.iceServers = m.ice_servers;
+        s.serverSimulcast = acceptsSimulcast(m);
         const wasReconnect = this.attempt > 0;
         const present = new Set();
         const tracks = [];
@@ -678,13 +715,10 @@ export class Room extends Emitter {
         s.subPc.ontrack = () => this.#bindTracks(s);
         s.pubPc = this.#newPc(s, 'publish');
         const mic = s.pubPc.addTransceiver(this.localTracks.microphone ?? 'audio', { direction: 'sendonly' });
+        s.simulcast = !!this.options.simulcast && s.serverSimulcast;
         const cam = s.pubPc.addTransceiver(this.localTracks.camera ?? 'video', {
             direction: 'sendonly',
-            ...(this.options.simulcast ? { sendEncodings: [
-                { rid: 'h', maxBitrate: 1200000 },
-                { rid: 'm', maxBitrate: 500000, scaleResolutionDownBy: 2 },
-                { rid: 'l', maxBitrate: 150000, scaleResolutionDownBy: 4 },
-            ] } : {}),
+            ...(s.simulcast ? { sendEncodings: SIMULCAST_LAYERS.map(l => ({ ...l })) } : {}),
         });
         s.senders = { microphone: mic.sender, camera: cam.sender };
         await this.#negotiatePublish(s, () => {
@@ -922,10 +956,10 @@ export class Room extends Emitter {
             if (r.type === (direction === 'inbound' ? 'inbound-rtp' : 'outbound-rtp')) {
                 const bytes = direction === 'inbound' ? r.bytesReceived : r.bytesSent;
                 const packets = direction === 'inbound' ? r.packetsReceived : r.packetsSent;
-                const prev = this.statsSamples.get(r.id);
+                if (!this.statsSamples.has(r.id)) this.statsSamples.set(r.id, []);
+                const prev = baseSample(this.statsSamples.get(r.id), {
+                    bytes, ts: r.timestamp, lost: r.packetsLost ?? 0, packets: packets ?? 0 });
                 sum.bitrate += rate(prev, bytes, r.timestamp);
-                this.statsSamples.set(r.id, { bytes, ts: r.timestamp,
-                                             lost: r.packetsLost ?? 0, packets: packets ?? 0 });
                 sum.packets += packets ?? 0;
                 if (r.frameWidth && r.frameWidth > (sum.width ?? 0)) {
                     sum.width = r.frameWidth;
@@ -933,7 +967,7 @@ export class Room extends Emitter {
                     sum.fps = r.framesPerSecond ?? null;
                 }
                 if (direction === 'inbound') {
-                    // loss since the last summary, or since the start
+                    // loss over the bitrate's window, or since the start
                     const dl = (r.packetsLost ?? 0) - (prev?.lost ?? 0);
                     const dp = (packets ?? 0) - (prev?.packets ?? 0);
                     sum.packetsLost += r.packetsLost ?? 0;

@@ -246,18 +246,35 @@ test('screen share: start-screen-share names the new m-line before its offer; en
     sfu.close();
 });
 
-test('simulcast option offers three layers h, m, l', async () => {
+test('simulcast: three layers q, h, f only when joined says the server accepts them', async () => {
+    const camera = sfu => sfu.offers[0].split('\r\nm=').find(m => /^video/.test(m));
+    const scales = room => room.session.senders.camera.getParameters().encodings
+        .map(e => [e.rid ?? null, e.scaleResolutionDownBy ?? 1]);
+    // asked for, not accepted (what every ngx-sfu worker says today): one layer
     reset();
-    const { room, sfu } = await joined({ simulcast: true });
-    await until(() => sfu.offers.length === 1, 'offer');
-    assert(/a=simulcast:send h;m;l/.test(sfu.offers[0]), 'a=simulcast:send h;m;l');
-    for (const rid of ['h', 'm', 'l']) assert(new RegExp(`a=rid:${rid} send`).test(sfu.offers[0]), `rid ${rid}`);
-    await room.leave();
-    sfu.close();
+    const refused = await joined({ simulcast: true });
+    await until(() => refused.sfu.offers.length === 1, 'offer');
+    assert(!/a=simulcast|a=rid:/.test(camera(refused.sfu)), 'no a=simulcast, no a=rid without the capability');
+    eq(refused.room.session.senders.camera.getParameters().encodings.length, 1, 'one encoding');
+    eq(refused.room.simulcastActive, false, 'simulcastActive false');
+    await refused.room.leave();
+    refused.sfu.close();
+    // asked for and accepted: q, h, f at 1/4, 1/2, 1/1
     reset();
-    const plain = await joined();
+    const layered = await joined({ simulcast: true }, { joined: { simulcast: true } });
+    await until(() => layered.sfu.offers.length === 1, 'offer');
+    assert(/a=simulcast:send q;h;f\r\n/.test(camera(layered.sfu)), 'a=simulcast:send q;h;f');
+    for (const rid of ['q', 'h', 'f']) assert(new RegExp(`a=rid:${rid} send`).test(camera(layered.sfu)), `rid ${rid}`);
+    eq(scales(layered.room), [['q', 4], ['h', 2], ['f', 1]], 'scaleResolutionDownBy 4, 2, 1');
+    eq(layered.room.simulcastActive, true, 'simulcastActive true');
+    await until(() => layered.sfu.pub.connectionState === 'connected', 'the layered publish connected');
+    await layered.room.leave();
+    layered.sfu.close();
+    // accepted, not asked for: one layer
+    reset();
+    const plain = await joined({}, { joined: { simulcast: true } });
     await until(() => plain.sfu.offers.length === 1, 'offer');
-    assert(!/a=simulcast/.test(plain.sfu.offers[0]), 'off by default');
+    assert(!/a=simulcast/.test(camera(plain.sfu)), 'off by default');
     await plain.room.leave();
     plain.sfu.close();
 });

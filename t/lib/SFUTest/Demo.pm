@@ -24,6 +24,8 @@ package SFUTest::Demo;
 #   my $why = SFUTest::Demo::call_missing();       # skip reason, or undef
 #   my ($demo, $browser, $room, $ada, $bob) =      # skips the test when a
 #       SFUTest::Demo->call_test('Ada', 'Bob');    # call cannot run here
+#   SFUTest::Demo->call_test({ browser => { args => [...] } }, 'Ada', 'Bob');
+#                        # the same with SFUTest::Chromium->launch options
 #   my ($ada, $id) = $demo->open_call($browser, 'Ada');        # creates a room
 #   my $bob = $demo->open_call($browser, 'Bob', room => $id);  # joins it
 #   $ada->wait_for(SFUTest::Demo::playing_js(1), what => ...); # n remote
@@ -155,13 +157,14 @@ sub open_call {
 # The start of a call test: skip (saying why) unless a call can run here;
 # else the stack, a browser, and the named people in one room, joined
 # through the UI (the first creates it).  Returns ($demo, $browser, $room,
-# @pages), a page per name.
+# @pages), a page per name.  A hash first: {browser => launch options}.
 sub call_test {
     my ($class, @names) = @_;
+    my %o = ref $names[0] eq 'HASH' ? %{ shift @names } : ();
     my $why = call_missing();
     Test::More::plan(skip_all => $why) if $why;
     my $demo = $class->start(workers => 1);
-    my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1);
+    my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1, %{ $o{browser} || {} });
     my ($first, $room) = $demo->open_call($browser, $names[0]);
     my @pages = ($first, map { scalar $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
     return ($demo, $browser, $room, @pages);
