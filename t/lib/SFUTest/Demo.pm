@@ -31,6 +31,9 @@ package SFUTest::Demo;
 #   $ada->wait_for(SFUTest::Demo::playing_js(1), what => ...); # n remote
 #                        # tiles of a source ('camera') with frames rising
 #   $SFUTest::Demo::Screenshots                    # build/screenshots
+#   $browser->new_page(@SFUTest::Demo::PHONE);     # a 375 px phone screen
+#   $page->eval(SFUTest::Demo::phone_misfits_js()) # [] when the call view
+#                        # fits it: no sideways scrolling, buttons reachable
 #
 # SFU workers get --rtc-listen 127.0.0.1 --rtc-peer-networks 127.0.0.0/8
 # once they have them, then SFU_TEST_WORKER_ARGS (split on spaces).
@@ -186,6 +189,32 @@ sub playing_js {
     await new Promise(r => setTimeout(r, 700));
     const after = frames();
     return videos.every((v, i) => v.videoWidth > 0 && after[i] > before[i]);
+})()
+JS
+}
+
+# The phone width the tests use (an iPhone SE/mini class screen).
+our @PHONE = (width => 375, height => 667, mobile => 1);
+
+# JS: what does not fit a phone's screen in the call view, as a list of
+# texts (empty when all is well): a page wider than the screen (sideways
+# scrolling), or a toolbar button not wholly on screen, too small to touch,
+# or covered by something else at its centre.
+sub phone_misfits_js {
+    return <<'JS';
+(() => {
+    const bad = [];
+    if (document.documentElement.scrollWidth > innerWidth)
+        bad.push(`page ${document.documentElement.scrollWidth} px wide in ${innerWidth}`);
+    for (const b of document.querySelectorAll('#toolbar button')) {
+        const r = b.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        if (r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight)
+            bad.push(`${b.id} off screen`);
+        else if (r.width < 32 || r.height < 32) bad.push(`${b.id} ${r.width}x${r.height}`);
+        else if (!top || !b.contains(top)) bad.push(`${b.id} covered`);
+    }
+    return bad;
 })()
 JS
 }
