@@ -38,6 +38,8 @@ for ([$ada, 'Ada', 'Bob'], [$bob, 'Bob', 'Ada']) {
                     what => "$me to receive ${other}'s audio");
     pass "$me receives ${other}'s microphone";
 }
+# screenshots without the "joined" toast over a name
+$_->wait_for(q{document.querySelector('#toast').hidden}, what => 'the toast to go') for $ada, $bob;
 $ada->screenshot("$shots/two-ada.png");
 $bob->screenshot("$shots/two-bob.png");
 

@@ -245,7 +245,7 @@ function wireRoom(r) {
     });
     r.on('reconnecting', ({ attempt, delay, error }) => {
         $('#conn-status').textContent =
-            `Connection lost (${error?.message ?? 'unknown'}); reconnecting, attempt ${attempt} in ${Math.ceil(delay / 1000)} s…`;
+            `Connection lost (${(error?.message ?? 'unknown').replace(/\.$/, '')}); reconnecting, attempt ${attempt} in ${Math.ceil(delay / 1000)} s…`;
     });
     r.on('reconnected', () => {
         toast('Reconnected');

@@ -29,8 +29,9 @@ export class SfuError extends Error {
     }
 }
 
-// Readable text for the REST API's error codes (ngx_module/README.md).
-const REST_ERRORS = {
+// Readable text for the REST API's and the signaling's error codes
+// (ngx_module/README.md).
+const ERROR_TEXT = {
     'room-full': 'This room is full.',
     'room-ended': 'This room has ended.',
     'room-not-found': 'There is no such room: check the link.',
@@ -41,7 +42,14 @@ const REST_ERRORS = {
     'database-unavailable': 'The service is unavailable right now: try again shortly.',
     'turn-unavailable': 'The service is unavailable right now: try again shortly.',
     'invalid-token': 'The invitation has expired: join again from the room link.',
+    'worker-gone': 'The media server of this room went away.',
+    'worker-unavailable': 'The media server of this room is unavailable right now.',
 };
+
+// Signaling errors the server sends just before it closes the connection:
+// the close that follows is reported with them (a reconnection, not an
+// error to show).
+const CLOSING_ERRORS = new Set(['worker-gone', 'worker-unavailable', 'database-unavailable']);
 
 // Joining again cannot help after these.
 const FATAL_REST = new Set(['room-ended', 'room-not-found', 'not-found',
@@ -68,7 +76,7 @@ async function restCall(url, body, headers = {}) {
     try { json = await res.json(); } catch (e) { /* not JSON: handled below */ }
     if (res.ok && json) return json;
     const code = json?.error?.code ?? `http-${res.status}`;
-    const message = REST_ERRORS[code] ?? json?.error?.message
+    const message = ERROR_TEXT[code] ?? json?.error?.message
         ?? `The server answered ${res.status}.`;
     throw new SfuError(code, message, {
         status: res.status,
@@ -551,6 +559,7 @@ export class Room extends Emitter {
             pubPc: null, subPc: null, senders: {}, sourceOfMid: new Map(),
             screenTransceiver: null, pubChain: Promise.resolve(), subChain: Promise.resolve(),
             pendingAnswer: null, pendingCandidates: { publish: [], subscribe: [] },
+            closingError: null,        // see CLOSING_ERRORS
             published: new Map(),      // subscribe mid -> readTrack()
             bound: new Map(),          // subscribe mid -> { participantId, source, kind }
         };
@@ -580,11 +589,12 @@ export class Room extends Emitter {
             };
             ws.onmessage = ev => this.#onMessage(s, ev.data);
             ws.onclose = ev => {
-                const e = !opened
+                let e = !opened
                     ? new SfuError('signaling-failed', 'Cannot reach the signaling server.')
                     : new SfuError('signaling-closed', ev.code === 1006 || !ev.code
                         ? 'Lost the connection to the server.'
                         : `The server closed the connection (${ev.code}${ev.reason ? ': ' + ev.reason : ''}).`);
+                if (s.joined && s.closingError) e = s.closingError;
                 e.closeCode = ev.code;
                 if (!s.joined) fail(e); else this.#lost(s, e);
             };
@@ -687,8 +697,10 @@ export class Room extends Emitter {
     }
 
     #onServerError(s, m) {
-        const e = new SfuError(m.code ?? 'error', m.message ?? 'The server reported an error.');
+        const e = new SfuError(m.code ?? 'error',
+                               ERROR_TEXT[m.code] ?? m.message ?? 'The server reported an error.');
         if (!s.joined) { s.joinedReject?.(e); return; }
+        if (CLOSING_ERRORS.has(e.code)) { s.closingError = e; return; }
         this.emit('error', { error: e });
     }
 

@@ -279,19 +279,25 @@ test('simulcast: three layers q, h, f only when joined says the server accepts t
     plain.sfu.close();
 });
 
-test('a dropped WebSocket: reconnecting with backoff, one REST rejoin, media again', async () => {
+test('a dropped WebSocket (worker-gone): reconnecting with backoff, one REST rejoin, media again', async () => {
     reset();
     const { room, sfu, ws } = await joined({}, { others: [{ participant_id: 'p-bob', name: 'Bob' }] });
     await until(() => sfu.offers.length === 1, 'first offer');
     // the next two attempts fail at the WebSocket, the third succeeds
     FakeSocket.refuseCount = 2;
     net.fetchScript = [{ status: 200, body: { ...grant(), token: 'e30.e30.second' } }];
-    ws.drop(1011, 'worker gone');
+    // as the module does when the room's worker dies: error, then close
+    ws.deliver({ type: 'error', code: 'worker-gone', message: "the room's media worker is gone: join again" });
+    ws.drop(1011, 'worker-gone');
     const ws4 = await until(() => net.sockets[3], 'fourth socket');
     const sfu2 = new FakeSfu(ws4, { others: [] });
     await until(() => room.state === 'connected' && room.events.some(([t]) => t === 'reconnected'), 'reconnected');
     const rec = room.events.filter(([t]) => t === 'reconnecting').map(([, e]) => [e.attempt, e.delay]);
     eq(rec, [[1, 40], [2, 80], [3, 160]], 'attempts and doubling delays');
+    const first = room.events.find(([t]) => t === 'reconnecting')[1].error;
+    eq([first.code, first.message, first.closeCode], ['worker-gone', 'The media server of this room went away.', 1011],
+       'the first attempt says why, readably');
+    eq(room.events.filter(([t]) => t === 'error').length, 0, 'the worker-gone error is no error event');
     eq(net.fetchCalls.length, 2, 'joined again through REST once: a token never used is used again');
     eq(net.sockets.slice(1).map(w => w.sent[0]?.token ?? null), [null, null, 'e30.e30.second'],
        'the refused sockets sent nothing, the fourth the new token');

@@ -18,6 +18,7 @@ package SFUTest::Demo;
 #   $demo->request(GET => '/demo/rooms')                 # without it
 #   $demo->api_key, $demo->conf (the rendered nginx.conf), $demo->error_log
 #   $demo->kill_worker(0)      SIGKILL worker 0; ->start_worker(0) again
+#   $demo->kill_nginx_workers  SIGKILL nginx's workers (its master respawns them)
 #   $demo->stop                also on destruction
 #
 # Calls through the demo page's own UI (SFUTest::Chromium pages):
@@ -329,6 +330,20 @@ sub kill_worker {
     my $pid = delete $self->{pids}{$i} or return;
     kill KILL => $pid;
     waitpid $pid, 0;
+}
+
+# SIGKILL nginx's worker processes (the master starts new ones): every
+# WebSocket and every link to the SFU workers drops at once, as when an
+# nginx worker crashes.  Returns how many were killed.
+sub kill_nginx_workers {
+    my ($self) = @_;
+    my $master = $self->{nginx} or return 0;
+    my @workers;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $line = SFUTest::NginxProc::slurp($stat) or next;
+        push @workers, $1 if $line =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
+    }
+    return kill KILL => @workers;
 }
 
 sub url { "http://127.0.0.1:$_[0]{http_port}" . ($_[1] // '/') }
