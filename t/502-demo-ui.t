@@ -161,14 +161,50 @@ $page->wait_for(SFUTest::Demo::playing_js(1), timeout => 60, what => 'Bob\'s vid
 pass 'and Bob\'s video plays again';
 
 # Bob leaves, then Ada
-fake($page, q{f.sfu().ws.deliver({ type: 'participant-left', participant_id: 'p-bob' })});
+fake($page, q{f.sfu().ws.deliver({ type: 'participant-left', participant_id: 'p-bob', reason: 'disconnected' })});
 $page->wait_for(q{!document.querySelector('#tile-p-bob-camera')}, what => 'Bob\'s tile to go');
 pass 'Bob leaves: his tile goes';
+$page->wait_for(q{/Bob lost their connection/.test(document.querySelector('#toast').textContent)},
+                what => 'the toast saying why');
+pass '... and the page says why';
 $page->click('#btn-leave');
 $page->wait_for(q{!document.querySelector('#lobby').hidden}, what => 'the lobby');
 is fake($page, q{return f.sfu().ws.sent.at(-1).type}), 'leave', 'leaving sends leave';
 my @errors = $page->console_errors;
 is_deeply \@errors, [], 'no console errors' or diag join "\n", @errors;
+
+# a camera the browser refuses: a readable error, and the call goes on
+# with the microphone
+{
+    my $p = $browser->new_page;
+    $p->add_init_script(q{
+        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = c => c.video
+            ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : gum(c);
+        window.fake = import('/t/fake-sfu.js').then(m => m.install());
+    });
+    $p->goto($ngx->url('/'));
+    $p->wait_for('window.fake', what => 'the fake server');
+    $p->type('#name', 'Ada');
+    $p->click('#create');
+    $p->wait_for(q{!document.querySelector('#call').hidden}, what => 'the call view without a camera');
+    is $p->wait_for(q{!document.querySelector('#error').hidden && document.querySelector('#error-text').textContent},
+                    what => 'the error banner'),
+       'Cannot use the camera: permission was refused.', 'a refused camera: a readable error on the page';
+    ok $p->eval(q{document.querySelector('.tile.local').classList.contains('video-off')
+                  && document.querySelector('#btn-cam').getAttribute('aria-pressed') === 'false'}),
+       '... her tile and camera button show the camera off';
+    $p->wait_for(q{window.fake.then(f => f.sfu().pubTracks.some(e => e.track.kind === 'audio'))},
+                 what => 'her microphone at the SFU');
+    pass '... and her microphone is published';
+    $p->click('#error-close');
+    ok $p->eval(q{document.querySelector('#error').hidden}), 'the banner can be dismissed';
+    $p->click('#btn-cam');
+    is $p->wait_for(q{!document.querySelector('#error').hidden && document.querySelector('#error-text').textContent},
+                    what => 'the error banner again'),
+       'Cannot use the camera: permission was refused.', 'turning the camera on says the same, readably';
+    $p->close;
+}
 
 # phone width: the call view fits, the controls are reachable
 my $phone = in_call(@SFUTest::Demo::PHONE);

@@ -216,10 +216,12 @@ function wireRoom(r) {
         addParticipant(participant);
         if (r.state === 'connected') toast(`${participant.name} joined`);
     });
-    r.on('participant-left', ({ participant }) => {
+    r.on('participant-left', ({ participant, reason }) => {
         removeTile(participant.id, 'camera');
         removeTile(participant.id, 'screen');
-        toast(`${participant.name} left`);
+        toast(reason === 'kicked' ? `${participant.name} was removed from the call`
+            : reason === 'disconnected' ? `${participant.name} lost their connection`
+            : `${participant.name} left`);
     });
     r.on('track', ({ participant, source, kind, stream }) => {
         const tile = tileFor(participant.id, source === 'microphone' ? 'camera' : source, participant.name);

@@ -142,7 +142,9 @@ export interface RoomEvents {
     reconnecting: { attempt: number; delay: number; error?: SfuError };
     reconnected: { participantId: string; participants: Participant[] };
     'participant-joined': { participant: Participant };
-    'participant-left': { participant: Participant };
+    /** `reason`: "left" (they left, or were gone when we reconnected),
+     *  "kicked", or "disconnected" (their connection dropped). */
+    'participant-left': { participant: Participant; reason: 'left' | 'kicked' | 'disconnected' };
     /** `mid`: the subscribe pc's m-line carrying the track; `trackId`: the
      *  SFU's id of the track ("<participant>:<publish mid>"). */
     track: { participant: Participant; source: Source; kind: 'audio' | 'video';

@@ -179,6 +179,12 @@ function readParticipant(m) {
              audio: m.audio, video: m.video };
 }
 
+// participant-left {participant_id, reason?}: "kicked", "disconnected",
+// absent for a leave
+function readLeaveReason(m) {
+    return m.reason === 'kicked' || m.reason === 'disconnected' ? m.reason : 'left';
+}
+
 // track-published / track-unpublished {participant_id, track_id, kind,
 // source, mid?}, and the `tracks` of a participant object in joined (the
 // same without participant_id).  `mid` is the subscribe pc's m-line that
@@ -613,7 +619,7 @@ export class Room extends Emitter {
         switch (m.type) {
         case 'joined': return this.#onJoined(s, m);
         case 'participant-joined': return this.#onParticipantJoined(readParticipant(m));
-        case 'participant-left': return this.#onParticipantLeft(s, readParticipant(m).id);
+        case 'participant-left': return this.#onParticipantLeft(s, readParticipant(m).id, readLeaveReason(m));
         case 'answer': return this.#onAnswer(s, m.sdp);
         case 'offer': return this.#onOffer(s, m.sdp);
         case 'ice-candidate': return this.#onRemoteCandidate(s, m);
@@ -673,14 +679,14 @@ export class Room extends Emitter {
         if (this.session) this.#bindTracks(this.session);
     }
 
-    #onParticipantLeft(s, id) {
+    #onParticipantLeft(s, id, reason = 'left') {
         const participant = this.participants.get(id);
         if (!participant) return;
         for (const t of [...s.published.values()]) {
             if (t.participantId === id) this.#onTrackUnpublished(s, t);
         }
         this.participants.delete(id);
-        this.emit('participant-left', { participant });
+        this.emit('participant-left', { participant, reason });
     }
 
     #onMediaState(st) {

@@ -119,6 +119,32 @@ test('a cancelled password prompt fails with password-required', async () => {
     eq(e?.code, 'password-required', 'code');
 });
 
+test('joining by a token minted elsewhere: no REST join first; a new token through REST to rejoin', async () => {
+    reset();
+    const b64url = o => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const token = `${b64url({ alg: 'HS256' })}.${b64url({ room: 'r1', name: 'Tia' })}.sig`;
+    const room = new Room({ token, signalingUrl: 'ws://fake.invalid/ws',
+                            reconnect: { baseDelay: 40, maxDelay: 200, jitter: 0, maxAttempts: 4 } });
+    eq([room.roomId, room.options.name, room.origin], ['r1', 'Tia', 'http://fake.invalid'],
+       'the room, name and origin from the token and URL');
+    const joining = room.join();
+    const ws = await until(() => net.sockets[0], 'a socket');
+    const sfu = new FakeSfu(ws);
+    await joining;
+    eq(ws.sent[0], { type: 'join', token }, 'the given token joins');
+    eq(net.fetchCalls.length, 0, 'no REST call');
+    ws.drop(1006, '');
+    const ws2 = await until(() => net.sockets[1], 'a second socket');
+    const sfu2 = new FakeSfu(ws2);
+    await until(() => room.state === 'connected', 'reconnected');
+    eq(net.fetchCalls.map(c => [new URL(c.url).pathname, c.body.name]), [['/api/v1/rooms/r1/join', 'Tia']],
+       'rejoining asks the room\'s REST join for a new token');
+    eq(ws2.sent[0], { type: 'join', token: grant().token }, '... and joins with it');
+    await room.leave();
+    sfu.close();
+    sfu2.close();
+});
+
 test('publish offer answered, remote camera bound by mid and decoded', async () => {
     reset();
     const { room, sfu, ws } = await joined({}, { others: [{ participant_id: 'p-bob', name: 'Bob' }] });
@@ -197,7 +223,13 @@ test('participants, media state and chat from the server become events', async (
     ws.deliver({ type: 'media-state', participant_id: 'p-cy', audio: false, video: false });
     ws.deliver({ type: 'chat', participant_id: 'p-cy', text: 'hi there', ts: 1700000000000 });
     ws.deliver({ type: 'participant-left', participant_id: 'p-cy' });
-    const kinds = room.events.map(([t]) => t).filter(t => t !== 'state');
+    for (const [id, reason] of [['p-dee', 'kicked'], ['p-eve', 'disconnected']]) {
+        ws.deliver({ type: 'participant-joined', participant_id: id, name: id, role: 'participant' });
+        ws.deliver({ type: 'participant-left', participant_id: id, reason });
+    }
+    eq(room.events.filter(([t]) => t === 'participant-left').map(([, e]) => [e.participant.id, e.reason]),
+       [['p-cy', 'left'], ['p-dee', 'kicked'], ['p-eve', 'disconnected']], 'participant-left says why');
+    const kinds = room.events.map(([t]) => t).filter(t => t !== 'state').slice(0, -4);
     eq(kinds.slice(kinds.indexOf('participant-joined')),
        ['participant-joined', 'media-state', 'media-state', 'chat', 'participant-left'], 'event order');
     const ms = room.events.filter(([t]) => t === 'media-state').map(([, e]) => [e.audio, e.video]);
