@@ -47,8 +47,8 @@ const ERROR_TEXT = {
 };
 
 // Signaling errors the server sends just before it closes the connection:
-// the close that follows is reported with them (a reconnection, not an
-// error to show).
+// the close that follows (signaling-closed) says what they say; they are
+// no `error` event of their own (a reconnection follows, not a failure).
 const CLOSING_ERRORS = new Set(['worker-gone', 'worker-unavailable', 'database-unavailable']);
 
 // Joining again cannot help after these.
@@ -126,10 +126,12 @@ export function roomLink(origin, roomId) {
 
 // Cameras, microphones and speakers; labels are empty until the page has
 // been granted media once (then they are the device names).
+const DEVICE_NAMES = { audioinput: 'Microphone', videoinput: 'Camera', audiooutput: 'Speaker' };
+
 export async function listDevices() {
     const all = await navigator.mediaDevices.enumerateDevices();
     const pick = kind => all.filter(d => d.kind === kind)
-        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${DEVICE_NAMES[kind]} ${i + 1}` }));
     return { audioinput: pick('audioinput'), videoinput: pick('videoinput'),
              audiooutput: pick('audiooutput') };
 }
@@ -595,12 +597,12 @@ export class Room extends Emitter {
             };
             ws.onmessage = ev => this.#onMessage(s, ev.data);
             ws.onclose = ev => {
-                let e = !opened
+                const e = !opened
                     ? new SfuError('signaling-failed', 'Cannot reach the signaling server.')
-                    : new SfuError('signaling-closed', ev.code === 1006 || !ev.code
-                        ? 'Lost the connection to the server.'
-                        : `The server closed the connection (${ev.code}${ev.reason ? ': ' + ev.reason : ''}).`);
-                if (s.joined && s.closingError) e = s.closingError;
+                    : new SfuError('signaling-closed', s.closingError?.message
+                        ?? (ev.code === 1006 || !ev.code
+                            ? 'Lost the connection to the server.'
+                            : `The server closed the connection (${ev.code}${ev.reason ? ': ' + ev.reason : ''}).`));
                 e.closeCode = ev.code;
                 if (!s.joined) fail(e); else this.#lost(s, e);
             };

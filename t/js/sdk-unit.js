@@ -327,7 +327,7 @@ test('a dropped WebSocket (worker-gone): reconnecting with backoff, one REST rej
     const rec = room.events.filter(([t]) => t === 'reconnecting').map(([, e]) => [e.attempt, e.delay]);
     eq(rec, [[1, 40], [2, 80], [3, 160]], 'attempts and doubling delays');
     const first = room.events.find(([t]) => t === 'reconnecting')[1].error;
-    eq([first.code, first.message, first.closeCode], ['worker-gone', 'The media server of this room went away.', 1011],
+    eq([first.code, first.message, first.closeCode], ['signaling-closed', 'The media server of this room went away.', 1011],
        'the first attempt says why, readably');
     eq(room.events.filter(([t]) => t === 'error').length, 0, 'the worker-gone error is no error event');
     eq(net.fetchCalls.length, 2, 'joined again through REST once: a token never used is used again');
