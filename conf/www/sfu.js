@@ -124,10 +124,11 @@ export function roomLink(origin, roomId) {
 
 // -------------------------------------------------------------- devices
 
-// Cameras, microphones and speakers; labels are empty until the page has
-// been granted media once (then they are the device names).
 const DEVICE_NAMES = { audioinput: 'Microphone', videoinput: 'Camera', audiooutput: 'Speaker' };
 
+// Cameras, microphones and speakers; labels are empty until the page has
+// been granted media once (then they are the device names): until then
+// they are called "Camera 1" and so on.
 export async function listDevices() {
     const all = await navigator.mediaDevices.enumerateDevices();
     const pick = kind => all.filter(d => d.kind === kind)
