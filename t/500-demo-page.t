@@ -165,10 +165,10 @@ if ($no_signaling) {
 
 # --- phone width: nothing wider than the screen
 {
-    my $p = $browser->new_page(width => 390, height => 844, mobile => 1);
+    my $p = $browser->new_page(@SFUTest::Demo::PHONE);
     $p->goto($demo->https_url('/'));
     ok $p->eval(q{document.documentElement.scrollWidth <= window.innerWidth}),
-        'the lobby fits a 390 px wide phone';
+        'the lobby fits a 375 px wide phone';
     ok $p->eval(q{document.querySelector('#create').getBoundingClientRect().right <= window.innerWidth}),
         '... its buttons too';
     $p->screenshot("$shots/lobby-phone.png");

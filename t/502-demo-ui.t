@@ -82,13 +82,15 @@ $page->click('#btn-mic');
 $page->wait_for(q{window.fake.then(f => f.sfu().ws.of('toggle-audio').length === 1)}, what => 'toggle-audio');
 is_deeply fake($page, q{return f.sfu().ws.of('toggle-audio')}), [{ type => 'toggle-audio', enabled => JSON::PP::false }],
     'the mic button sends toggle-audio false';
-ok $page->eval(q{document.querySelector('.tile.local').classList.contains('audio-off')
-                 && document.querySelector('#btn-mic').getAttribute('aria-pressed') === 'false'}),
-    '... and her tile and button show it';
+$page->wait_for(q{document.querySelector('.tile.local').classList.contains('audio-off')
+                  && document.querySelector('#btn-mic').getAttribute('aria-pressed') === 'false'},
+                what => 'her muted tile and button');
+pass '... and her tile and button show it';
 $page->click('#btn-cam');
 $page->wait_for(q{window.fake.then(f => f.sfu().ws.of('toggle-video').length === 1)}, what => 'toggle-video');
-ok $page->eval(q{document.querySelector('.tile.local').classList.contains('video-off')}),
-    'the camera button turns her camera off';
+$page->wait_for(q{document.querySelector('.tile.local').classList.contains('video-off')},
+                what => 'her camera-off tile');
+pass 'the camera button turns her camera off';
 $page->click('#btn-cam');
 $page->click('#btn-mic');
 $page->wait_for(q{document.querySelector('.tile.local video').videoWidth > 0
@@ -100,20 +102,24 @@ pass 'and on again';
 fake($page, q{f.sfu().ws.deliver({ type: 'chat', participant_id: 'p-bob', text: 'hi Ada' })});
 $page->wait_for(q{!document.querySelector('#chat-unread').hidden}, what => 'the unread mark');
 $page->click('#btn-chat');
-like $page->eval(q{document.querySelector('#chat-log').textContent}), qr/Bob.*hi Ada/s,
-    'Bob\'s message shows with his name';
+$page->wait_for(q{/Bob.*hi Ada/s.test(document.querySelector('#chat-log').textContent)},
+                what => 'Bob\'s message in the chat');
+pass 'Bob\'s message shows with his name';
 $page->type('#chat-input', 'hello Bob');
 $page->press('Enter');
 $page->wait_for(q{window.fake.then(f => f.sfu().ws.of('chat').length === 1)}, what => 'the chat sent');
 is fake($page, q{return f.sfu().ws.of('chat')[0].text}), 'hello Bob', 'her message is sent';
-like $page->eval(q{document.querySelector('#chat-log li:last-child').textContent}), qr/You.*hello Bob/s,
-    'and shows as hers';
+$page->wait_for(q{/You.*hello Bob/s.test(document.querySelector('#chat-log li:last-child')?.textContent)},
+                what => 'her message in the chat');
+pass 'and shows as hers';
 $page->click('#btn-chat');
 
 # screen shares: hers and Bob's
 $page->click('#btn-screen');
 $page->wait_for(q{document.querySelector('#tile-local-screen video')?.videoWidth > 0}, what => 'her screen tile');
-ok fake($page, q{return f.sfu().ws.of('start-screen-share').length === 1}), 'sharing sends start-screen-share';
+$page->wait_for(q{window.fake.then(f => f.sfu().ws.of('start-screen-share').length === 1)},
+                what => 'start-screen-share');
+pass 'sharing sends start-screen-share';
 fake($page, q{
     const s = await navigator.mediaDevices.getDisplayMedia({ video: true });
     window.bobScreen = await f.sfu().publishRemote('p-bob', 'screen', s.getVideoTracks()[0]);
@@ -130,8 +136,9 @@ $page->eval(q{sfuDemo.room.localTracks.screen.dispatchEvent(new Event('ended'))}
 $page->wait_for(q{!document.querySelector('#tile-local-screen')
                   && document.querySelector('#btn-screen').getAttribute('aria-pressed') === 'false'},
                 what => 'her screen tile to go');
-ok fake($page, q{return f.sfu().ws.of('stop-screen-share').length === 1}),
-    'the browser\'s "stop sharing": stop-screen-share, her screen tile goes';
+$page->wait_for(q{window.fake.then(f => f.sfu().ws.of('stop-screen-share').length === 1)},
+                what => 'stop-screen-share');
+pass 'the browser\'s "stop sharing": stop-screen-share, her screen tile goes';
 
 # the quality badge
 my $q = $page->wait_for(q{(q => q !== 'unknown' && q)(document.querySelector('#tile-p-bob-camera .quality').dataset.quality)},
@@ -154,27 +161,60 @@ $page->wait_for(SFUTest::Demo::playing_js(1), timeout => 60, what => 'Bob\'s vid
 pass 'and Bob\'s video plays again';
 
 # Bob leaves, then Ada
-fake($page, q{f.sfu().ws.deliver({ type: 'participant-left', participant_id: 'p-bob' })});
+fake($page, q{f.sfu().ws.deliver({ type: 'participant-left', participant_id: 'p-bob', reason: 'disconnected' })});
 $page->wait_for(q{!document.querySelector('#tile-p-bob-camera')}, what => 'Bob\'s tile to go');
 pass 'Bob leaves: his tile goes';
+$page->wait_for(q{/Bob lost their connection/.test(document.querySelector('#toast').textContent)},
+                what => 'the toast saying why');
+pass '... and the page says why';
 $page->click('#btn-leave');
 $page->wait_for(q{!document.querySelector('#lobby').hidden}, what => 'the lobby');
 is fake($page, q{return f.sfu().ws.sent.at(-1).type}), 'leave', 'leaving sends leave';
 my @errors = $page->console_errors;
 is_deeply \@errors, [], 'no console errors' or diag join "\n", @errors;
 
+# a camera the browser refuses: a readable error, and the call goes on
+# with the microphone
+{
+    my $p = $browser->new_page;
+    $p->add_init_script(q{
+        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = c => c.video
+            ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : gum(c);
+        window.fake = import('/t/fake-sfu.js').then(m => m.install());
+    });
+    $p->goto($ngx->url('/'));
+    $p->wait_for('window.fake', what => 'the fake server');
+    $p->type('#name', 'Ada');
+    $p->click('#create');
+    $p->wait_for(q{!document.querySelector('#call').hidden}, what => 'the call view without a camera');
+    is $p->wait_for(q{!document.querySelector('#error').hidden && document.querySelector('#error-text').textContent},
+                    what => 'the error banner'),
+       'Cannot use the camera: permission was refused.', 'a refused camera: a readable error on the page';
+    ok $p->eval(q{document.querySelector('.tile.local').classList.contains('video-off')
+                  && document.querySelector('#btn-cam').getAttribute('aria-pressed') === 'false'}),
+       '... her tile and camera button show the camera off';
+    $p->wait_for(q{window.fake.then(f => f.sfu().pubTracks.some(e => e.track.kind === 'audio'))},
+                 what => 'her microphone at the SFU');
+    pass '... and her microphone is published';
+    $p->click('#error-close');
+    ok $p->eval(q{document.querySelector('#error').hidden}), 'the banner can be dismissed';
+    $p->click('#btn-cam');
+    is $p->wait_for(q{!document.querySelector('#error').hidden && document.querySelector('#error-text').textContent},
+                    what => 'the error banner again'),
+       'Cannot use the camera: permission was refused.', 'turning the camera on says the same, readably';
+    $p->close;
+}
+
 # phone width: the call view fits, the controls are reachable
-my $phone = in_call(width => 390, height => 844, mobile => 1);
+my $phone = in_call(@SFUTest::Demo::PHONE);
 fake($phone, q{
     const cam = (await navigator.mediaDevices.getUserMedia({ video: true }));
     await f.sfu().publishRemote('p-bob', 'camera', cam.getVideoTracks()[0]);
 });
 $phone->wait_for(SFUTest::Demo::playing_js(1), timeout => 60, what => 'Bob at phone width');
-ok $phone->eval(q{document.documentElement.scrollWidth <= window.innerWidth}), 'the call fits 390 px';
-ok $phone->eval(q{[...document.querySelectorAll('#toolbar button')].every(b => {
-        const r = b.getBoundingClientRect();
-        return r.right <= innerWidth && r.bottom <= innerHeight && r.width > 0; })}),
-    'every control is on screen';
+is_deeply $phone->eval(SFUTest::Demo::phone_misfits_js()), [],
+    'at 375 px the call fits: no sideways scrolling, every control on screen and uncovered';
 $phone->click('#btn-chat');
 ok $phone->eval(q{document.querySelector('#chat').getBoundingClientRect().width <= innerWidth}),
     'the chat fits too';

@@ -19,16 +19,22 @@ $bob->wait_for(SFUTest::Demo::playing_js(1, 'screen'), timeout => 90, what => 'A
 pass 'Ada shares her screen: an extra tile plays at Bob';
 like $bob->eval(q{document.querySelector('.tile[data-source="screen"] .name').textContent}),
     qr/^Ada \(screen\)$/, 'the tile says whose screen it is';
-ok $bob->eval(SFUTest::Demo::playing_js(1)), 'her camera still plays beside it';
+$bob->wait_for(SFUTest::Demo::playing_js(1), what => 'Ada\'s camera beside her screen');
+pass 'her camera still plays beside it';
 $bob->screenshot("$shots/screen-share.png");
 
-# the browser's own "stop sharing" ends the track
-$ada->eval(q{sfuDemo.room.localTracks.screen.dispatchEvent(new Event('ended'))});
+# The browser's own "stop sharing" ends the track: the browser fires
+# `ended` on it (track.stop() from a page fires nothing, by the spec, so
+# the test fires the event as the browser does).
+$ada->eval(q{window.screenTrack = sfuDemo.room.localTracks.screen;
+             screenTrack.dispatchEvent(new Event('ended'))});
 $bob->wait_for(q{document.querySelectorAll('.tile[data-source="screen"]').length === 0},
                what => 'the screen tile to go');
 pass 'stopped from the browser: the screen tile goes at Bob';
 is $ada->eval(q{document.querySelector('#btn-screen').getAttribute('aria-pressed')}), 'false',
     'Ada\'s share button is off again';
+is $ada->eval(q{screenTrack.readyState + ' ' + !document.querySelector('#tile-local-screen')}), 'ended true',
+    '... the capture is released and her own screen tile is gone';
 
 # share again, stop with the button
 $ada->click('#btn-screen');
@@ -37,7 +43,8 @@ $ada->click('#btn-screen');
 $bob->wait_for(q{document.querySelectorAll('.tile[data-source="screen"]').length === 0},
                what => 'the screen tile to go again');
 pass 'shared again and stopped with the button';
-ok $bob->eval(SFUTest::Demo::playing_js(1)), 'the camera plays throughout';
+$bob->wait_for(SFUTest::Demo::playing_js(1), what => 'Ada\'s camera after her share');
+pass 'the camera plays throughout';
 
 for ([$ada, 'Ada'], [$bob, 'Bob']) {
     my @errors = $_->[0]->console_errors;

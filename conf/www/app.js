@@ -216,10 +216,12 @@ function wireRoom(r) {
         addParticipant(participant);
         if (r.state === 'connected') toast(`${participant.name} joined`);
     });
-    r.on('participant-left', ({ participant }) => {
+    r.on('participant-left', ({ participant, reason }) => {
         removeTile(participant.id, 'camera');
         removeTile(participant.id, 'screen');
-        toast(`${participant.name} left`);
+        toast(reason === 'kicked' ? `${participant.name} was removed from the call`
+            : reason === 'disconnected' ? `${participant.name} lost their connection`
+            : `${participant.name} left`);
     });
     r.on('track', ({ participant, source, kind, stream }) => {
         const tile = tileFor(participant.id, source === 'microphone' ? 'camera' : source, participant.name);
@@ -245,7 +247,7 @@ function wireRoom(r) {
     });
     r.on('reconnecting', ({ attempt, delay, error }) => {
         $('#conn-status').textContent =
-            `Connection lost (${error?.message ?? 'unknown'}); reconnecting, attempt ${attempt} in ${Math.ceil(delay / 1000)} s…`;
+            `Connection lost (${(error?.message ?? 'unknown').replace(/\.$/, '')}); reconnecting, attempt ${attempt} in ${Math.ceil(delay / 1000)} s…`;
     });
     r.on('reconnected', () => {
         toast('Reconnected');
@@ -274,22 +276,48 @@ function leftRoom(reason, error) {
     room = null;
 }
 
+// The figures of a tile's tracks (its camera's video and microphone's audio,
+// or its screen) as one: bitrate summed, the worst loss, RTT and quality,
+// the video's size and frame rate.
+function tileFigures(stats) {
+    const rank = { unknown: 0, good: 1, fair: 2, poor: 3 };
+    const tiles = new Map();
+    for (const s of stats) {
+        const who = s.direction === 'outbound' ? 'local' : s.participantId;
+        const key = `${who}-${s.source === 'screen' ? 'screen' : 'camera'}`;
+        const f = tiles.get(key) ?? { quality: 'unknown', bitrate: 0, lossRate: 0, rtt: null,
+                                      width: null, height: null, fps: null };
+        if (rank[s.quality] > rank[f.quality]) f.quality = s.quality;
+        f.bitrate += s.bitrate;
+        f.lossRate = Math.max(f.lossRate, s.lossRate);
+        if (s.rtt != null) f.rtt = Math.max(f.rtt ?? 0, s.rtt);
+        if (s.kind === 'video' && s.width) Object.assign(f, { width: s.width, height: s.height, fps: s.fps });
+        tiles.set(key, f);
+    }
+    return tiles;
+}
+
+function describeFigures(f) {
+    const parts = [`Connection quality: ${f.quality}`,
+                   f.bitrate >= 1e6 ? `${(f.bitrate / 1e6).toFixed(1)} Mbit/s`
+                                    : `${Math.round(f.bitrate / 1e3)} kbit/s`,
+                   `loss ${(f.lossRate * 100).toFixed(1)} %`];
+    if (f.rtt != null) parts.push(`RTT ${Math.round(f.rtt * 1000)} ms`);
+    if (f.width) parts.push(`${f.width}×${f.height}`);
+    if (f.fps != null) parts.push(`${Math.round(f.fps)} fps`);
+    return parts.join(' · ');
+}
+
 async function updateQuality() {
     if (!room || room.state !== 'connected') return;
     let stats;
     try { stats = await room.getStats(); } catch (e) { return; }
-    const rank = { unknown: 0, good: 1, fair: 2, poor: 3 };
-    const worst = new Map();
-    for (const s of stats) {
-        const who = s.direction === 'outbound' ? 'local' : s.participantId;
-        const key = `${who}-${s.source === 'screen' ? 'screen' : 'camera'}`;
-        if (!worst.has(key) || rank[s.quality] > rank[worst.get(key)]) worst.set(key, s.quality);
-    }
+    const tiles = tileFigures(stats);
     for (const tile of document.querySelectorAll('.tile')) {
-        const q = worst.get(`${tile.dataset.participant}-${tile.dataset.source}`) ?? 'unknown';
+        const f = tiles.get(`${tile.dataset.participant}-${tile.dataset.source}`);
         const badge = tile.querySelector('.quality');
-        badge.dataset.quality = q;
-        badge.title = `Connection quality: ${q}`;
+        badge.dataset.quality = f?.quality ?? 'unknown';
+        badge.title = f ? describeFigures(f) : 'Connection quality: unknown';
     }
 }
 

@@ -86,7 +86,13 @@ export interface RoomOptions {
     video?: boolean | MediaTrackConstraints;
     audioDeviceId?: string;
     videoDeviceId?: string;
-    /** Publish the camera as three simulcast layers (rid h, m, l). Default false. */
+    /**
+     * Publish the camera as three simulcast layers (rid q, h, f at a
+     * quarter, half and full resolution) when the server accepts them:
+     * only when its `joined` message says `simulcast: true`.  No ngx-sfu
+     * worker says so yet, so today the camera goes out as one layer
+     * either way (see Room.simulcastActive).  Default false.
+     */
     simulcast?: boolean;
     /** Passed to both RTCPeerConnections (e.g. "relay"). */
     iceTransportPolicy?: RTCIceTransportPolicy;
@@ -112,11 +118,12 @@ export interface TrackStats {
     source: Source;
     kind: 'audio' | 'video';
     direction: 'inbound' | 'outbound';
-    /** bits per second since the previous getStats() call (0 on the first). */
+    /** bits per second over at least the last second: since the newest
+     *  earlier getStats() call that long ago, else the oldest (0 on the first). */
     bitrate: number;
     packets: number;
     packetsLost: number;
-    /** 0..1: inbound since the previous call; outbound as the SFU reports it. */
+    /** 0..1: inbound over the bitrate's window; outbound as the SFU reports it. */
     lossRate: number;
     /** seconds, or null while unknown. */
     rtt: number | null;
@@ -135,7 +142,9 @@ export interface RoomEvents {
     reconnecting: { attempt: number; delay: number; error?: SfuError };
     reconnected: { participantId: string; participants: Participant[] };
     'participant-joined': { participant: Participant };
-    'participant-left': { participant: Participant };
+    /** `reason`: "left" (they left, or were gone when we reconnected),
+     *  "kicked", or "disconnected" (their connection dropped). */
+    'participant-left': { participant: Participant; reason: 'left' | 'kicked' | 'disconnected' };
     /** `mid`: the subscribe pc's m-line carrying the track; `trackId`: the
      *  SFU's id of the track ("<participant>:<publish mid>"). */
     track: { participant: Participant; source: Source; kind: 'audio' | 'video';
@@ -170,6 +179,9 @@ export class Room {
     readonly audioEnabled: boolean;
     readonly videoEnabled: boolean;
     readonly screenSharing: boolean;
+    /** The camera goes out as simulcast layers on the current connection:
+     *  the `simulcast` option is on and the server's `joined` accepted it. */
+    readonly simulcastActive: boolean;
 
     /** Returns a function that removes the handler. */
     on<K extends keyof RoomEvents>(type: K, handler: (event: RoomEvents[K]) => void): () => void;

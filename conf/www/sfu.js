@@ -29,8 +29,9 @@ export class SfuError extends Error {
     }
 }
 
-// Readable text for the REST API's error codes (ngx_module/README.md).
-const REST_ERRORS = {
+// Readable text for the REST API's and the signaling's error codes
+// (ngx_module/README.md).
+const ERROR_TEXT = {
     'room-full': 'This room is full.',
     'room-ended': 'This room has ended.',
     'room-not-found': 'There is no such room: check the link.',
@@ -41,7 +42,14 @@ const REST_ERRORS = {
     'database-unavailable': 'The service is unavailable right now: try again shortly.',
     'turn-unavailable': 'The service is unavailable right now: try again shortly.',
     'invalid-token': 'The invitation has expired: join again from the room link.',
+    'worker-gone': 'The media server of this room went away.',
+    'worker-unavailable': 'The media server of this room is unavailable right now.',
 };
+
+// Signaling errors the server sends just before it closes the connection:
+// the close that follows (signaling-closed) says what they say; they are
+// no `error` event of their own (a reconnection follows, not a failure).
+const CLOSING_ERRORS = new Set(['worker-gone', 'worker-unavailable', 'database-unavailable']);
 
 // Joining again cannot help after these.
 const FATAL_REST = new Set(['room-ended', 'room-not-found', 'not-found',
@@ -72,7 +80,7 @@ async function restCall(url, body, headers = {}) {
     try { json = await res.json(); } catch (e) { /* not JSON: handled below */ }
     if (res.ok && json) return json;
     const code = json?.error?.code ?? `http-${res.status}`;
-    const message = REST_ERRORS[code] ?? json?.error?.message
+    const message = ERROR_TEXT[code] ?? json?.error?.message
         ?? `The server answered ${res.status}.`;
     throw new SfuError(code, message, {
         status: res.status,
@@ -120,12 +128,15 @@ export function roomLink(origin, roomId) {
 
 // -------------------------------------------------------------- devices
 
+const DEVICE_NAMES = { audioinput: 'Microphone', videoinput: 'Camera', audiooutput: 'Speaker' };
+
 // Cameras, microphones and speakers; labels are empty until the page has
-// been granted media once (then they are the device names).
+// been granted media once (then they are the device names): until then
+// they are called "Camera 1" and so on.
 export async function listDevices() {
     const all = await navigator.mediaDevices.enumerateDevices();
     const pick = kind => all.filter(d => d.kind === kind)
-        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${DEVICE_NAMES[kind]} ${i + 1}` }));
     return { audioinput: pick('audioinput'), videoinput: pick('videoinput'),
              audiooutput: pick('audiooutput') };
 }
@@ -175,6 +186,12 @@ function readParticipant(m) {
              audio: m.audio, video: m.video };
 }
 
+// participant-left {participant_id, reason?}: "kicked", "disconnected",
+// absent for a leave
+function readLeaveReason(m) {
+    return m.reason === 'kicked' || m.reason === 'disconnected' ? m.reason : 'left';
+}
+
 // track-published / track-unpublished {participant_id, track_id, kind,
 // source, mid?}, and the `tracks` of a participant object in joined (the
 // same without participant_id).  `mid` is the subscribe pc's m-line that
@@ -188,6 +205,23 @@ function readTrack(m, participantId = m.participant_id) {
 function readMediaState(m) {
     return { participantId: m.participant_id, audio: !!m.audio, video: !!m.video };
 }
+
+// joined {..., simulcast?}: `simulcast: true` says the SFU accepts a
+// camera published as rid layers and forwards one of them to each
+// subscriber.  No SFU worker sends it yet (sfu/PROTOCOL.md answers a
+// simulcast offer with one encoding), so until one does the camera goes
+// out as a single layer whatever the `simulcast` option says.
+function acceptsSimulcast(joined) {
+    return joined.simulcast === true;
+}
+
+// The camera's layers when publishing simulcast: quarter, half and full
+// resolution.  The order is the SDP's `a=simulcast:send q;h;f`.
+const SIMULCAST_LAYERS = [
+    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1200000 },
+];
 
 // chat {participant_id, text, ts}: ts in ms since the epoch (the server's clock)
 function readChat(m) {
@@ -232,9 +266,23 @@ export function backoffDelay(n, { baseDelay = 500, maxDelay = 10000, jitter = 0.
 
 // ----------------------------------------------------------------- stats
 
-function rate(prev, bytes, ts) {
-    if (!prev || ts <= prev.ts) return 0;
-    return Math.max(0, Math.round((bytes - prev.bytes) * 8000 / (ts - prev.ts)));
+// Rates are taken over at least RATE_WINDOW ms: against the newest earlier
+// sample that old (or the oldest there is), so that getStats() callers at
+// different paces (the demo's badge, an application's own) do not make
+// each other's rates from a few milliseconds of traffic.
+const RATE_WINDOW = 1000;
+
+// Keep `sample` ({ts, ...}) in `samples` (oldest first) and return the one
+// to measure it against, or null for the first.
+function baseSample(samples, sample) {
+    samples.push(sample);
+    while (samples.length > 2 && samples[1].ts <= sample.ts - RATE_WINDOW) samples.shift();
+    return samples.length > 1 ? samples[0] : null;
+}
+
+function rate(base, bytes, ts) {
+    if (!base || ts <= base.ts) return 0;
+    return Math.max(0, Math.round((bytes - base.bytes) * 8000 / (ts - base.ts)));
 }
 
 export function qualityOf({ packets, lossRate, rtt }) {
@@ -297,6 +345,10 @@ export class Room extends Emitter {
     get link() { return this.roomId ? roomLink(this.origin, this.roomId) : null; }
 
     get screenSharing() { return !!this.localTracks.screen; }
+
+    // Whether the camera goes out as simulcast layers on this connection:
+    // asked for (`simulcast` option) and accepted by the server (`joined`).
+    get simulcastActive() { return !!this.session?.simulcast; }
 
     // Join: get a token (REST), take the camera and microphone, connect the
     // signaling and both peer connections.  Resolves once `joined` arrived;
@@ -526,9 +578,11 @@ export class Room extends Emitter {
         if (!url) throw new SfuError('invalid-options', 'No signaling URL to connect to.');
         const s = {
             gen, grant, ws: null, joined: false, iceServers: grant.ice_servers ?? [],
+            serverSimulcast: false, simulcast: false,   // see acceptsSimulcast
             pubPc: null, subPc: null, senders: {}, sourceOfMid: new Map(),
             screenTransceiver: null, pubChain: Promise.resolve(), subChain: Promise.resolve(),
             pendingAnswer: null, pendingCandidates: { publish: [], subscribe: [] },
+            closingError: null,        // see CLOSING_ERRORS
             published: new Map(),      // subscribe mid -> readTrack()
             bound: new Map(),          // subscribe mid -> { participantId, source, kind }
         };
@@ -560,9 +614,10 @@ export class Room extends Emitter {
             ws.onclose = ev => {
                 const e = !opened
                     ? new SfuError('signaling-failed', 'Cannot reach the signaling server.')
-                    : new SfuError('signaling-closed', ev.code === 1006 || !ev.code
-                        ? 'Lost the connection to the server.'
-                        : `The server closed the connection (${ev.code}${ev.reason ? ': ' + ev.reason : ''}).`);
+                    : new SfuError('signaling-closed', s.closingError?.message
+                        ?? (ev.code === 1006 || !ev.code
+                            ? 'Lost the connection to the server.'
+                            : `The server closed the connection (${ev.code}${ev.reason ? ': ' + ev.reason : ''}).`));
                 e.closeCode = ev.code;
                 if (!s.joined) fail(e); else this.#lost(s, e);
             };
@@ -581,7 +636,7 @@ export class Room extends Emitter {
         switch (m.type) {
         case 'joined': return this.#onJoined(s, m);
         case 'participant-joined': return this.#onParticipantJoined(readParticipant(m));
-        case 'participant-left': return this.#onParticipantLeft(s, readParticipant(m).id);
+        case 'participant-left': return this.#onParticipantLeft(s, readParticipant(m).id, readLeaveReason(m));
         case 'answer': return this.#onAnswer(s, m.sdp);
         case 'offer': return this.#onOffer(s, m.sdp, m.new_connection === true);
         case 'ice-candidate': return this.#onRemoteCandidate(s, m);
@@ -599,6 +654,7 @@ export class Room extends Emitter {
     #onJoined(s, m) {
         this.participantId = m.participant_id ?? this.participantId;
         if (m.ice_servers) s.iceServers = m.ice_servers;
+        s.serverSimulcast = acceptsSimulcast(m);
         const wasReconnect = this.attempt > 0;
         const present = new Set();
         const tracks = [];
@@ -640,14 +696,14 @@ export class Room extends Emitter {
         if (this.session) this.#bindTracks(this.session);
     }
 
-    #onParticipantLeft(s, id) {
+    #onParticipantLeft(s, id, reason = 'left') {
         const participant = this.participants.get(id);
         if (!participant) return;
         for (const t of [...s.published.values()]) {
             if (t.participantId === id) this.#onTrackUnpublished(s, t);
         }
         this.participants.delete(id);
-        this.emit('participant-left', { participant });
+        this.emit('participant-left', { participant, reason });
     }
 
     #onMediaState(st) {
@@ -664,8 +720,10 @@ export class Room extends Emitter {
     }
 
     #onServerError(s, m) {
-        const e = new SfuError(m.code ?? 'error', m.message ?? 'The server reported an error.');
+        const e = new SfuError(m.code ?? 'error',
+                               ERROR_TEXT[m.code] ?? m.message ?? 'The server reported an error.');
         if (!s.joined) { s.joinedReject?.(e); return; }
+        if (CLOSING_ERRORS.has(e.code)) { s.closingError = e; return; }
         this.emit('error', { error: e });
     }
 
@@ -698,13 +756,10 @@ export class Room extends Emitter {
         s.subPc.ontrack = () => this.#bindTracks(s);
         s.pubPc = this.#newPc(s, 'publish');
         const mic = s.pubPc.addTransceiver(this.localTracks.microphone ?? 'audio', { direction: 'sendonly' });
+        s.simulcast = !!this.options.simulcast && s.serverSimulcast;
         const cam = s.pubPc.addTransceiver(this.localTracks.camera ?? 'video', {
             direction: 'sendonly',
-            ...(this.options.simulcast ? { sendEncodings: [
-                { rid: 'h', maxBitrate: 1200000 },
-                { rid: 'm', maxBitrate: 500000, scaleResolutionDownBy: 2 },
-                { rid: 'l', maxBitrate: 150000, scaleResolutionDownBy: 4 },
-            ] } : {}),
+            ...(s.simulcast ? { sendEncodings: SIMULCAST_LAYERS.map(l => ({ ...l })) } : {}),
         });
         s.senders = { microphone: mic.sender, camera: cam.sender };
         await this.#negotiatePublish(s, () => {
@@ -954,10 +1009,10 @@ export class Room extends Emitter {
             if (r.type === (direction === 'inbound' ? 'inbound-rtp' : 'outbound-rtp')) {
                 const bytes = direction === 'inbound' ? r.bytesReceived : r.bytesSent;
                 const packets = direction === 'inbound' ? r.packetsReceived : r.packetsSent;
-                const prev = this.statsSamples.get(r.id);
+                if (!this.statsSamples.has(r.id)) this.statsSamples.set(r.id, []);
+                const prev = baseSample(this.statsSamples.get(r.id), {
+                    bytes, ts: r.timestamp, lost: r.packetsLost ?? 0, packets: packets ?? 0 });
                 sum.bitrate += rate(prev, bytes, r.timestamp);
-                this.statsSamples.set(r.id, { bytes, ts: r.timestamp,
-                                             lost: r.packetsLost ?? 0, packets: packets ?? 0 });
                 sum.packets += packets ?? 0;
                 if (r.frameWidth && r.frameWidth > (sum.width ?? 0)) {
                     sum.width = r.frameWidth;
@@ -965,7 +1020,7 @@ export class Room extends Emitter {
                     sum.fps = r.framesPerSecond ?? null;
                 }
                 if (direction === 'inbound') {
-                    // loss since the last summary, or since the start
+                    // loss over the bitrate's window, or since the start
                     const dl = (r.packetsLost ?? 0) - (prev?.lost ?? 0);
                     const dp = (packets ?? 0) - (prev?.packets ?? 0);
                     sum.packetsLost += r.packetsLost ?? 0;

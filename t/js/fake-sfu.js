@@ -80,14 +80,30 @@ export class FakeSocket {
 }
 FakeSocket.refuseCount = 0;    // this many next sockets fail to open
 
+// The answer of an SFU that takes simulcast (RFC 8853): each m-line offered
+// with `a=simulcast:send` gets its rids back as recv.  A browser answering
+// leaves them out (and so would bring the offerer down to one layer).
+function acceptLayers(offer, answer) {
+    const offered = offer.split('\r\nm=');
+    return answer.split('\r\nm=').map((m, i) => {
+        const layers = /\r\na=simulcast:send (\S+)/.exec(offered[i] ?? '')?.[1];
+        if (!layers || /\r\na=simulcast:/.test(m)) return m;
+        const end = m.endsWith('\r\n') ? '\r\n' : '';
+        const added = [...layers.split(';').map(rid => `a=rid:${rid} recv`), `a=simulcast:recv ${layers}`];
+        return [m.slice(0, m.length - end.length), ...added].join('\r\n') + end;
+    }).join('\r\nm=');
+}
+
 // A fake SFU on one socket: answers join and the publish offer with a real
 // RTCPeerConnection, trickles candidates, and can offer remote tracks on
 // the subscribe side.
 export class FakeSfu {
-    constructor(ws, { others = [] } = {}) {
+    // `joined`: more fields for the joined message (e.g. simulcast: true)
+    constructor(ws, { others = [], joined = {} } = {}) {
         this.ws = ws;
         ws.server = this;
         this.others = others;
+        this.joinedExtra = joined;
         this.pub = new RTCPeerConnection();
         this.sub = new RTCPeerConnection();
         this.pub.onicecandidate = e => e.candidate && ws.deliver({ type: 'ice-candidate', pc: 'publish',
@@ -104,12 +120,14 @@ export class FakeSfu {
         this.log.push(m.type);
         if (m.type === 'join') {
             this.ws.deliver({ type: 'joined', participant_id: 'p-ada', ice_servers: [],
-                              participants: [{ participant_id: 'p-ada', name: 'Ada' }, ...this.others] });
+                              participants: [{ participant_id: 'p-ada', name: 'Ada' }, ...this.others],
+                              ...this.joinedExtra });
         } else if (m.type === 'offer') {
             this.offers.push(m.sdp);
             await this.pub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
             await this.pub.setLocalDescription(await this.pub.createAnswer());
-            this.ws.deliver({ type: 'answer', sdp: this.pub.localDescription.sdp });
+            const sdp = this.pub.localDescription.sdp;
+            this.ws.deliver({ type: 'answer', sdp: this.joinedExtra.simulcast ? acceptLayers(m.sdp, sdp) : sdp });
         } else if (m.type === 'answer') {
             await this.sub.setRemoteDescription({ type: 'answer', sdp: m.sdp });
         } else if (m.type === 'ice-candidate') {

@@ -18,17 +18,23 @@ package SFUTest::Demo;
 #   $demo->request(GET => '/demo/rooms')                 # without it
 #   $demo->api_key, $demo->conf (the rendered nginx.conf), $demo->error_log
 #   $demo->kill_worker(0)      SIGKILL worker 0; ->start_worker(0) again
+#   $demo->kill_nginx_workers  SIGKILL nginx's workers (its master respawns them)
 #   $demo->stop                also on destruction
 #
 # Calls through the demo page's own UI (SFUTest::Chromium pages):
 #   my $why = SFUTest::Demo::call_missing();       # skip reason, or undef
 #   my ($demo, $browser, $room, $ada, $bob) =      # skips the test when a
 #       SFUTest::Demo->call_test('Ada', 'Bob');    # call cannot run here
+#   SFUTest::Demo->call_test({ browser => { args => [...] } }, 'Ada', 'Bob');
+#                        # the same with SFUTest::Chromium->launch options
 #   my ($ada, $id) = $demo->open_call($browser, 'Ada');        # creates a room
 #   my $bob = $demo->open_call($browser, 'Bob', room => $id);  # joins it
 #   $ada->wait_for(SFUTest::Demo::playing_js(1), what => ...); # n remote
 #                        # tiles of a source ('camera') with frames rising
 #   $SFUTest::Demo::Screenshots                    # build/screenshots
+#   $browser->new_page(@SFUTest::Demo::PHONE);     # a 375 px phone screen
+#   $page->eval(SFUTest::Demo::phone_misfits_js()) # [] when the call view
+#                        # fits it: no sideways scrolling, buttons reachable
 #
 # SFU workers get --rtc-listen 127.0.0.1 --rtc-peer-networks 127.0.0.0/8
 # once they have them, then SFU_TEST_WORKER_ARGS (split on spaces).
@@ -155,13 +161,14 @@ sub open_call {
 # The start of a call test: skip (saying why) unless a call can run here;
 # else the stack, a browser, and the named people in one room, joined
 # through the UI (the first creates it).  Returns ($demo, $browser, $room,
-# @pages), a page per name.
+# @pages), a page per name.  A hash first: {browser => launch options}.
 sub call_test {
     my ($class, @names) = @_;
+    my %o = ref $names[0] eq 'HASH' ? %{ shift @names } : ();
     my $why = call_missing();
     Test::More::plan(skip_all => $why) if $why;
     my $demo = $class->start(workers => 1);
-    my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1);
+    my $browser = SFUTest::Chromium->launch(ignore_certificate_errors => 1, %{ $o{browser} || {} });
     my ($first, $room) = $demo->open_call($browser, $names[0]);
     my @pages = ($first, map { scalar $demo->open_call($browser, $_, room => $room) } @names[1 .. $#names]);
     return ($demo, $browser, $room, @pages);
@@ -183,6 +190,32 @@ sub playing_js {
     await new Promise(r => setTimeout(r, 700));
     const after = frames();
     return videos.every((v, i) => v.videoWidth > 0 && after[i] > before[i]);
+})()
+JS
+}
+
+# The phone width the tests use (an iPhone SE/mini class screen).
+our @PHONE = (width => 375, height => 667, mobile => 1);
+
+# JS: what does not fit a phone's screen in the call view, as a list of
+# texts (empty when all is well): a page wider than the screen (sideways
+# scrolling), or a toolbar button not wholly on screen, too small to touch,
+# or covered by something else at its centre.
+sub phone_misfits_js {
+    return <<'JS';
+(() => {
+    const bad = [];
+    if (document.documentElement.scrollWidth > innerWidth)
+        bad.push(`page ${document.documentElement.scrollWidth} px wide in ${innerWidth}`);
+    for (const b of document.querySelectorAll('#toolbar button')) {
+        const r = b.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        if (r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight)
+            bad.push(`${b.id} off screen`);
+        else if (r.width < 32 || r.height < 32) bad.push(`${b.id} ${r.width}x${r.height}`);
+        else if (!top || !b.contains(top)) bad.push(`${b.id} covered`);
+    }
+    return bad;
 })()
 JS
 }
@@ -297,6 +330,20 @@ sub kill_worker {
     my $pid = delete $self->{pids}{$i} or return;
     kill KILL => $pid;
     waitpid $pid, 0;
+}
+
+# SIGKILL nginx's worker processes (the master starts new ones): every
+# WebSocket and every link to the SFU workers drops at once, as when an
+# nginx worker crashes.  Returns how many were killed.
+sub kill_nginx_workers {
+    my ($self) = @_;
+    my $master = $self->{nginx} or return 0;
+    my @workers;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $line = SFUTest::NginxProc::slurp($stat) or next;
+        push @workers, $1 if $line =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
+    }
+    return kill KILL => @workers;
 }
 
 sub url { "http://127.0.0.1:$_[0]{http_port}" . ($_[1] // '/') }
