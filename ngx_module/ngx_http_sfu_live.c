@@ -19,14 +19,14 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_room_status = {
 };
 
 
-static void ngx_http_sfu_live_room_found(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_live_room_found(ngx_http_request_t *r,
+    PGresult *res);
 static void ngx_http_sfu_live_stats_answer(void *data, ngx_int_t rc,
     json_t *reply);
 static void ngx_http_sfu_live_kick_answer(void *data, ngx_int_t rc,
     json_t *reply);
-static void ngx_http_sfu_live_kick_recorded(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_live_kick_recorded(ngx_http_request_t *r,
+    PGresult *res);
 static ngx_int_t ngx_http_sfu_live_ask(ngx_http_request_t *r, json_t *msg,
     ngx_http_sfu_link_reply_pt handler);
 static json_t *ngx_http_sfu_live_answer(ngx_http_request_t *r, ngx_int_t rc,
@@ -48,17 +48,14 @@ ngx_http_sfu_live_stats(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_live_room_found(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_live_room_found(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t                  *msg;
     ngx_http_sfu_api_req_t  *req;
 
     req = ngx_http_sfu_api_req(r);
 
-    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
+    if (ngx_http_sfu_db_room(r, res) != NGX_OK) {
         return;
     }
 
@@ -173,19 +170,11 @@ ngx_http_sfu_live_kick_answer(void *data, ngx_int_t rc, json_t *reply)
 
 
 static void
-ngx_http_sfu_live_kick_recorded(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_live_kick_recorded(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     ngx_http_sfu_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     ngx_http_sfu_signal_count_left(res);
 

@@ -120,20 +120,15 @@ static void ngx_http_sfu_rooms_hashed(ngx_http_request_t *r, ngx_int_t rc,
     ngx_str_t *hash);
 static ngx_int_t ngx_http_sfu_rooms_insert(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_rooms_patch(ngx_http_request_t *r);
-static void ngx_http_sfu_rooms_created(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_listed(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_found(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_updated(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_not_updated(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_ended(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_participants_listed(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_rooms_created(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_listed(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_found(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_updated(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_not_updated(ngx_http_request_t *r,
+    PGresult *res);
+static void ngx_http_sfu_rooms_ended(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_participants_listed(ngx_http_request_t *r,
+    PGresult *res);
 static json_t *ngx_http_sfu_room_json(ngx_http_request_t *r, PGresult *res,
     int row);
 static ngx_int_t ngx_http_sfu_room_params(ngx_pool_t *pool, json_t *body,
@@ -264,17 +259,15 @@ ngx_http_sfu_rooms_insert(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_created(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_created(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t           *room;
     ngx_str_t         location;
     ngx_table_elt_t  *h;
 
-    if (status != NGX_HTTP_SFU_PG_OK || PQntuples(res) != 1) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
+    if (PQntuples(res) != 1) {
+        ngx_http_sfu_finalize(r,
+                              ngx_http_sfu_db_error(r, NGX_HTTP_SFU_PG_FAILED));
         return;
     }
 
@@ -361,20 +354,12 @@ ngx_http_sfu_rooms_list(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_listed(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_listed(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     int        i, n;
     json_t    *rooms, *room, *json;
     ngx_int_t  limit;
     ngx_str_t  value;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     rooms = json_array();
     json = json_pack("{s:o}", "rooms", rooms);
@@ -422,14 +407,11 @@ ngx_http_sfu_rooms_get(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_found(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_found(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t  *room;
 
-    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
+    if (ngx_http_sfu_db_room(r, res) != NGX_OK) {
         return;
     }
 
@@ -498,18 +480,10 @@ ngx_http_sfu_rooms_patch(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_updated(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_updated(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t                  *room;
     ngx_http_sfu_api_req_t  *req;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     if (PQntuples(res) == 0) {
 
@@ -532,19 +506,16 @@ ngx_http_sfu_rooms_updated(void *data, ngx_http_sfu_pg_status_e status,
 
 
 static void
-ngx_http_sfu_rooms_not_updated(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_not_updated(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
-    if (status == NGX_HTTP_SFU_PG_OK && PQntuples(res) == 1) {
+    if (PQntuples(res) == 1) {
         ngx_http_sfu_finalize(r,
             ngx_http_sfu_send_error(r, NGX_HTTP_CONFLICT, "room-ended",
                                     "the room has ended and cannot change"));
         return;
     }
 
-    ngx_http_sfu_rooms_found(data, status, res);
+    ngx_http_sfu_rooms_found(r, res);
 }
 
 
@@ -561,15 +532,12 @@ ngx_http_sfu_rooms_end(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_ended(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     int                      cols;
     ngx_http_sfu_api_req_t  *req;
 
-    if (status == NGX_HTTP_SFU_PG_OK && PQntuples(res) == 1) {
+    if (PQntuples(res) == 1) {
         cols = PQnfields(res);
 
         /* only the call that ended the room counts it */
@@ -589,7 +557,7 @@ ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
         }
     }
 
-    ngx_http_sfu_rooms_found(data, status, res);
+    ngx_http_sfu_rooms_found(r, res);
 }
 
 
@@ -607,18 +575,10 @@ ngx_http_sfu_rooms_participants(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_participants_listed(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res)
+ngx_http_sfu_rooms_participants_listed(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     int      i, n;
     json_t  *list, *json, *p;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     n = PQntuples(res);
 
