@@ -48,8 +48,7 @@ sub until_counted {
 
 my $ngx = start('open');
 
-# until the worker's Redis connection is up, "open" lets creates through
-# uncounted: start the window once one has been counted
+# start the window once a create has been counted
 until_counted($ngx);
 $redis->cmd('DEL', 'sfu:rl:create:ops:60');
 
