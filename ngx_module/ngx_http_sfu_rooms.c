@@ -278,7 +278,6 @@ ngx_http_sfu_rooms_created(ngx_http_request_t *r, PGresult *res)
     }
 
     ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_CREATED, 1);
-    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, 1);
 
     location.len = sizeof("/api/v1/rooms/") - 1 + PQgetlength(res, 0, 0);
     location.data = ngx_pnalloc(r->pool, location.len);
@@ -543,16 +542,16 @@ ngx_http_sfu_rooms_ended(ngx_http_request_t *r, PGresult *res)
         /* only the call that ended the room counts it */
 
         if (ngx_strcmp(PQgetvalue(res, 0, cols - 3), "open") == 0) {
+            req = ngx_http_sfu_api_req(r);
+
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ENDED, 1);
-            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, -1);
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,
                 ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 2),
                          PQgetlength(res, 0, cols - 2)));
-            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS,
+            ngx_http_sfu_metrics_participants(&req->room,
                 -ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 1),
                           PQgetlength(res, 0, cols - 1)));
 
-            req = ngx_http_sfu_api_req(r);
             ngx_http_sfu_signal_close_room(&req->room);
         }
     }
