@@ -396,8 +396,10 @@ ngx_http_sfu_turn_credentials(ngx_http_request_t *r)
 
     expires = ngx_time() + smcf->turn_ttl;
 
-    p = ngx_sprintf(b->last, "{\"ice_servers\":%V,\"ttl\":%T,\"expires_at\":",
-                    &ice, smcf->turn_ttl);
+    p = ngx_cpymem(b->last, "{\"ice_servers\":",
+                   sizeof("{\"ice_servers\":") - 1);
+    p = ngx_cpymem(p, ice.data, ice.len);
+    p = ngx_sprintf(p, ",\"ttl\":%T,\"expires_at\":", smcf->turn_ttl);
     p = ngx_http_sfu_iso_time(p, expires);
     b->last = ngx_cpymem(p, "}\n", 2);
 
