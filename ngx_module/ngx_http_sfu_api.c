@@ -74,6 +74,8 @@ static void ngx_http_sfu_api_rated(ngx_http_request_t *r, ngx_int_t rc,
     time_t retry_after);
 static ngx_int_t ngx_http_sfu_api_rate_result(ngx_http_request_t *r,
     ngx_int_t rc, time_t retry_after);
+static void ngx_http_sfu_db_done(void *data, ngx_http_sfu_pg_status_e status,
+    PGresult *res);
 
 
 ngx_int_t
@@ -494,14 +496,8 @@ ngx_http_sfu_db_error(ngx_http_request_t *r, ngx_http_sfu_pg_status_e status)
 
 
 ngx_int_t
-ngx_http_sfu_db_room(ngx_http_request_t *r, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_db_room(ngx_http_request_t *r, PGresult *res)
 {
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return NGX_DECLINED;
-    }
-
     if (PQntuples(res) == 0) {
         ngx_http_sfu_finalize(r,
             ngx_http_sfu_send_error(r, NGX_HTTP_NOT_FOUND, "room-not-found",
@@ -515,12 +511,16 @@ ngx_http_sfu_db_room(ngx_http_request_t *r, ngx_http_sfu_pg_status_e status,
 
 ngx_int_t
 ngx_http_sfu_db_query(ngx_http_request_t *r, ngx_http_sfu_pg_stmt_t *stmt,
-    ngx_uint_t nparams, ngx_str_t *params, ngx_http_sfu_pg_handler_pt handler)
+    ngx_uint_t nparams, ngx_str_t *params, ngx_http_sfu_db_handler_pt handler)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    ngx_http_sfu_api_req_t  *req;
+
+    req = ngx_http_sfu_api_req(r);
+    req->db_handler = handler;
 
     rc = ngx_http_sfu_pg_query(r->pool, r->connection->log, stmt, nparams,
-                               params, handler, r);
+                               params, ngx_http_sfu_db_done, r);
 
     if (rc == NGX_DECLINED) {
         return ngx_http_sfu_db_error(r, NGX_HTTP_SFU_PG_UNAVAILABLE);
@@ -535,6 +535,21 @@ ngx_http_sfu_db_query(ngx_http_request_t *r, ngx_http_sfu_pg_stmt_t *stmt,
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_sfu_db_done(void *data, ngx_http_sfu_pg_status_e status,
+    PGresult *res)
+{
+    ngx_http_request_t *r = data;
+
+    if (status != NGX_HTTP_SFU_PG_OK) {
+        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
+        return;
+    }
+
+    ngx_http_sfu_api_req(r)->db_handler(r, res);
 }
 
 

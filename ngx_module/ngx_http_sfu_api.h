@@ -40,10 +40,16 @@ enum {
 };
 
 
+/* what a request does with the result of its query, once it succeeded */
+typedef void (*ngx_http_sfu_db_handler_pt)(ngx_http_request_t *r,
+    PGresult *res);
+
+
 typedef struct {
     ngx_str_t                  room;        /* from the path, or empty */
     ngx_str_t                  participant; /* .../participants/{id} */
     ngx_http_sfu_api_key_t    *key;         /* a valid API key, or NULL */
+    ngx_http_sfu_db_handler_pt db_handler;  /* of the query in flight */
 } ngx_http_sfu_api_req_t;
 
 
@@ -75,15 +81,18 @@ ngx_int_t ngx_http_sfu_db_error(ngx_http_request_t *r,
 /*
  * For a handler whose statement looks a room up: NGX_OK when it found
  * the room; otherwise NGX_DECLINED and the request has been finalized
- * (503 or 500 when the query failed, 404 room-not-found without a row).
+ * with 404 room-not-found.
  */
-ngx_int_t ngx_http_sfu_db_room(ngx_http_request_t *r,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+ngx_int_t ngx_http_sfu_db_room(ngx_http_request_t *r, PGresult *res);
 
-/* queue a statement for a request and answer 503 right away if it can't */
+/*
+ * Queue a statement for a request and answer 503 right away if it can't.
+ * The handler gets the result only when the query succeeded: a failed
+ * one is answered here (ngx_http_sfu_db_error()).
+ */
 ngx_int_t ngx_http_sfu_db_query(ngx_http_request_t *r,
     ngx_http_sfu_pg_stmt_t *stmt, ngx_uint_t nparams, ngx_str_t *params,
-    ngx_http_sfu_pg_handler_pt handler);
+    ngx_http_sfu_db_handler_pt handler);
 
 /* a PGresult column as JSON */
 json_t *ngx_http_sfu_pg_json_str(PGresult *res, int row, int col);

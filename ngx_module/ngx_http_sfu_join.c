@@ -37,8 +37,7 @@ typedef struct {
 
 static void ngx_http_sfu_join_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_join_rated(ngx_http_request_t *r);
-static void ngx_http_sfu_join_done(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_join_done(ngx_http_request_t *r, PGresult *res);
 static void ngx_http_sfu_join_verified(ngx_http_request_t *r, ngx_int_t rc,
     ngx_str_t *hash);
 static ngx_int_t ngx_http_sfu_join_answer(ngx_http_request_t *r);
@@ -170,11 +169,8 @@ ngx_http_sfu_join_rated(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_join_done(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_join_done(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     ngx_int_t             rc;
     ngx_str_t             hash;
     ngx_http_sfu_ctx_t   *ctx;
@@ -183,7 +179,7 @@ ngx_http_sfu_join_done(void *data, ngx_http_sfu_pg_status_e status,
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     join = ctx->data;
 
-    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
+    if (ngx_http_sfu_db_room(r, res) != NGX_OK) {
         return;
     }
 
@@ -400,8 +396,10 @@ ngx_http_sfu_turn_credentials(ngx_http_request_t *r)
 
     expires = ngx_time() + smcf->turn_ttl;
 
-    p = ngx_sprintf(b->last, "{\"ice_servers\":%V,\"ttl\":%T,\"expires_at\":",
-                    &ice, smcf->turn_ttl);
+    p = ngx_cpymem(b->last, "{\"ice_servers\":",
+                   sizeof("{\"ice_servers\":") - 1);
+    p = ngx_cpymem(p, ice.data, ice.len);
+    p = ngx_sprintf(p, ",\"ttl\":%T,\"expires_at\":", smcf->turn_ttl);
     p = ngx_http_sfu_iso_time(p, expires);
     b->last = ngx_cpymem(p, "}\n", 2);
 

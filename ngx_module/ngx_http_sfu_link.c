@@ -10,6 +10,7 @@
  */
 
 #include "ngx_http_sfu_link_conn.h"
+#include "ngx_http_sfu_metrics.h"
 
 
 #define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
@@ -21,6 +22,7 @@ static void ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_close(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_sfu_link_ping_handler(ngx_event_t *ev);
+static void ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg);
 
 
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
@@ -69,6 +71,12 @@ ngx_http_sfu_link_conf_worker(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (smcf->workers == NULL) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (smcf->workers->nelts == NGX_HTTP_SFU_LINKS_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "at most %d SFU workers", NGX_HTTP_SFU_LINKS_MAX);
+        return NGX_CONF_ERROR;
     }
 
     worker = smcf->workers->elts;
@@ -365,6 +373,7 @@ ngx_http_sfu_link_down(ngx_http_sfu_link_t *link, ngx_err_t err,
     }
 
     ngx_http_sfu_link_requests_fail(link);
+    ngx_http_sfu_metrics_live_lost(link->index);
 
     if (was_up && ngx_http_sfu_link_handler) {
         ngx_http_sfu_link_handler(link->index, NULL,
@@ -494,6 +503,8 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 
         link->reported = NGX_HTTP_SFU_LINK_REPORTED_UP;
 
+        ngx_http_sfu_link_live(link, msg);
+
         /* keepalive from now on; the first ping goes out at once */
         ngx_del_timer(&link->ping);
         ngx_http_sfu_link_ping_handler(&link->ping);
@@ -517,6 +528,8 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
                        "sfu link: pong from \"%V\", rtt %M",
                        &link->path, link->rtt);
 
+        ngx_http_sfu_link_live(link, msg);
+
         return NGX_OK;
     }
 
@@ -533,3 +546,19 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 }
 
 
+/* the worker's own counts, in hello and pong (older workers send none) */
+
+static void
+ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
+{
+    json_t  *rooms, *participants;
+
+    rooms = json_object_get(msg, "rooms");
+    participants = json_object_get(msg, "participants");
+
+    if (json_is_integer(rooms) && json_is_integer(participants)) {
+        ngx_http_sfu_metrics_live_set(link->index,
+                                      json_integer_value(rooms),
+                                      json_integer_value(participants));
+    }
+}

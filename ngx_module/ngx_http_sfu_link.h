@@ -18,6 +18,9 @@
 
 #define NGX_HTTP_SFU_LINK_MAX_FRAME  (1024 * 1024)
 
+/* "sfu_worker" directives at most (the metrics zone has a slot each) */
+#define NGX_HTTP_SFU_LINKS_MAX       64
+
 
 /*
  * Receives every message from worker "link" except pong, hello included;

@@ -31,8 +31,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_sfu_live_room(ngx_http_request_t *r,
     ngx_http_sfu_live_room_call_t *call);
-static void ngx_http_sfu_live_room_found(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_live_room_found(ngx_http_request_t *r,
+    PGresult *res);
 static void ngx_http_sfu_live_stats_answer(void *data, ngx_int_t rc,
     json_t *reply);
 static void ngx_http_sfu_live_participants_answer(void *data, ngx_int_t rc,
@@ -41,8 +41,8 @@ static json_t *ngx_http_sfu_live_participant(json_t *entry);
 static json_t *ngx_http_sfu_live_track(json_t *entry);
 static void ngx_http_sfu_live_kick_answer(void *data, ngx_int_t rc,
     json_t *reply);
-static void ngx_http_sfu_live_kick_recorded(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_live_kick_recorded(ngx_http_request_t *r,
+    PGresult *res);
 static ngx_int_t ngx_http_sfu_live_ask(ngx_http_request_t *r, json_t *msg,
     ngx_http_sfu_link_reply_pt handler);
 static json_t *ngx_http_sfu_live_answer(ngx_http_request_t *r, ngx_int_t rc,
@@ -96,11 +96,8 @@ ngx_http_sfu_live_room(ngx_http_request_t *r,
 
 
 static void
-ngx_http_sfu_live_room_found(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_live_room_found(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t                         *msg;
     ngx_http_sfu_ctx_t             *ctx;
     ngx_http_sfu_api_req_t         *req;
@@ -110,7 +107,7 @@ ngx_http_sfu_live_room_found(void *data, ngx_http_sfu_pg_status_e status,
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
     call = ctx->data;
 
-    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
+    if (ngx_http_sfu_db_room(r, res) != NGX_OK) {
         return;
     }
 
@@ -354,19 +351,11 @@ ngx_http_sfu_live_kick_answer(void *data, ngx_int_t rc, json_t *reply)
 
 
 static void
-ngx_http_sfu_live_kick_recorded(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_live_kick_recorded(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     ngx_http_sfu_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     ngx_http_sfu_signal_count_left(res);
 

@@ -26,6 +26,8 @@ typedef struct {
 
 typedef struct {
     ngx_atomic_t                  metrics[NGX_HTTP_SFU_METRIC_LAST];
+    ngx_atomic_t                  live_rooms[NGX_HTTP_SFU_LINKS_MAX];
+    ngx_atomic_t                  live_participants[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  other;       /* the table is full */
     ngx_atomic_t                  nslots;
     ngx_http_sfu_metrics_slot_t   slots[NGX_HTTP_SFU_METRICS_SLOTS];
@@ -48,6 +50,8 @@ static u_char *ngx_http_sfu_metrics_label(u_char *p, u_char *last,
     u_char *value, size_t len);
 static ngx_int_t ngx_http_sfu_metrics_start(ngx_http_request_t *r,
     const char *endpoint);
+static ngx_http_sfu_metrics_shm_t *ngx_http_sfu_metrics_shm(void);
+static ngx_atomic_int_t ngx_http_sfu_metrics_live_sum(ngx_atomic_t *slots);
 static ngx_int_t ngx_http_sfu_metrics_send(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *type, u_char *body, size_t len);
 
@@ -63,9 +67,9 @@ static ngx_http_sfu_metric_t  ngx_http_sfu_metrics[] = {
     { ngx_string("sfu_participants_left_total"), ngx_string("counter"),
       ngx_string("Participants that left a room.") },
     { ngx_string("webrtc_rooms_total"), ngx_string("gauge"),
-      ngx_string("Rooms currently active.") },
+      ngx_string("Rooms live on this edge's SFU workers.") },
     { ngx_string("webrtc_participants_total"), ngx_string("gauge"),
-      ngx_string("Participants currently joined.") },
+      ngx_string("Participants in rooms on this edge's SFU workers.") },
     { ngx_string("sfu_signaling_connections"), ngx_string("gauge"),
       ngx_string("Signaling WebSocket connections open now.") }
 };
@@ -139,24 +143,104 @@ ngx_http_sfu_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-void
-ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta)
+static ngx_http_sfu_metrics_shm_t *
+ngx_http_sfu_metrics_shm(void)
 {
-    ngx_http_sfu_metrics_shm_t  *sh;
-    ngx_http_sfu_main_conf_t    *smcf;
+    ngx_http_sfu_main_conf_t  *smcf;
 
     smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_sfu_module);
 
-    if (smcf == NULL || smcf->shm_zone == NULL
-        || metric >= NGX_HTTP_SFU_METRIC_LAST)
-    {
+    if (smcf == NULL || smcf->shm_zone == NULL) {
+        return NULL;
+    }
+
+    return smcf->shm_zone->data;
+}
+
+
+void
+ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta)
+{
+    ngx_http_sfu_metrics_shm_t  *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+
+    if (sh == NULL || metric >= NGX_HTTP_SFU_METRIC_LAST) {
         return;
     }
 
-    sh = smcf->shm_zone->data;
-
     (void) ngx_atomic_fetch_add(&sh->metrics[metric], delta);
+}
+
+
+void
+ngx_http_sfu_metrics_live_set(ngx_uint_t link, ngx_atomic_int_t rooms,
+    ngx_atomic_int_t participants)
+{
+    ngx_http_sfu_metrics_shm_t  *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+
+    if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
+        return;
+    }
+
+    sh->live_rooms[link] = (ngx_atomic_uint_t) rooms;
+    sh->live_participants[link] = (ngx_atomic_uint_t) participants;
+}
+
+
+void
+ngx_http_sfu_metrics_live_lost(ngx_uint_t link)
+{
+    ngx_http_sfu_metrics_shm_t  *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+
+    if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
+        return;
+    }
+
+    /* the participants go as the module marks them left */
+    sh->live_rooms[link] = 0;
+}
+
+
+void
+ngx_http_sfu_metrics_participants(ngx_str_t *room, ngx_atomic_int_t delta)
+{
+    ngx_uint_t                   link;
+    ngx_http_sfu_metrics_shm_t  *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+    link = ngx_http_sfu_link_for_room(room);
+
+    if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&sh->live_participants[link], delta);
+}
+
+
+/* a slot below 0 (a leave counted before a report without it) counts 0 */
+
+static ngx_atomic_int_t
+ngx_http_sfu_metrics_live_sum(ngx_atomic_t *slots)
+{
+    ngx_uint_t        i, n;
+    ngx_atomic_int_t  sum, value;
+
+    n = ngx_min(ngx_http_sfu_link_count(), NGX_HTTP_SFU_LINKS_MAX);
+    sum = 0;
+
+    for (i = 0; i < n; i++) {
+        value = (ngx_atomic_int_t) slots[i];
+        sum += ngx_max(value, 0);
+    }
+
+    return sum;
 }
 
 
@@ -338,7 +422,20 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < NGX_HTTP_SFU_METRIC_LAST; i++) {
         m = &ngx_http_sfu_metrics[i];
-        value = (ngx_atomic_int_t) sh->metrics[i];
+
+        switch (i) {
+
+        case NGX_HTTP_SFU_METRIC_ROOMS:
+            value = ngx_http_sfu_metrics_live_sum(sh->live_rooms);
+            break;
+
+        case NGX_HTTP_SFU_METRIC_PARTICIPANTS:
+            value = ngx_http_sfu_metrics_live_sum(sh->live_participants);
+            break;
+
+        default:
+            value = (ngx_atomic_int_t) sh->metrics[i];
+        }
 
         p = ngx_slprintf(p, last, "# HELP %V %V\n# TYPE %V %V\n%V %A\n",
                          &m->name, &m->help, &m->name, &m->type,

@@ -26,8 +26,8 @@ typedef enum {
     NGX_HTTP_SFU_METRIC_ROOMS_ENDED,         /* sfu_rooms_ended_total */
     NGX_HTTP_SFU_METRIC_PARTICIPANTS_JOINED, /* sfu_participants_joined_total */
     NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,   /* sfu_participants_left_total */
-    NGX_HTTP_SFU_METRIC_ROOMS,               /* gauge webrtc_rooms_total */
-    NGX_HTTP_SFU_METRIC_PARTICIPANTS,        /* gauge webrtc_participants_total */
+    NGX_HTTP_SFU_METRIC_ROOMS,               /* webrtc_rooms_total: live */
+    NGX_HTTP_SFU_METRIC_PARTICIPANTS,        /* webrtc_participants_total */
     NGX_HTTP_SFU_METRIC_SIGNALING_CONNECTIONS, /* gauge sfu_signaling_... */
     NGX_HTTP_SFU_METRIC_LAST
 } ngx_http_sfu_metric_e;
@@ -41,11 +41,24 @@ ngx_int_t ngx_http_sfu_metrics_conf(ngx_conf_t *cf,
     ngx_http_sfu_main_conf_t *smcf);
 
 /*
- * Atomically adds delta to a metric (negative for a gauge going down):
- * a room created adds 1 to ROOMS_CREATED and ROOMS; ended, 1 to ROOMS_ENDED
- * and -1 to ROOMS; likewise for participants.
+ * Atomically adds delta to a counter or to the signaling connections
+ * gauge (negative for the gauge going down).
  */
 void ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta);
+
+/*
+ * The live gauges, webrtc_rooms_total and webrtc_participants_total, are
+ * this edge's rooms and participants on its SFU workers: the sum of one
+ * slot per worker (link).  Each worker's own counts, in its hello and
+ * every pong, set its slot (live_set); its link going down empties its
+ * rooms (live_lost); between pongs, the participants this module claims
+ * and marks left move the slot of their room's worker (participants).
+ */
+void ngx_http_sfu_metrics_live_set(ngx_uint_t link, ngx_atomic_int_t rooms,
+    ngx_atomic_int_t participants);
+void ngx_http_sfu_metrics_live_lost(ngx_uint_t link);
+void ngx_http_sfu_metrics_participants(ngx_str_t *room,
+    ngx_atomic_int_t delta);
 
 /* GET /metrics: Prometheus text format, endpoint "metrics" */
 ngx_int_t ngx_http_sfu_metrics_handler(ngx_http_request_t *r);

@@ -620,11 +620,18 @@ ngx_http_sfu_redis_command(ngx_pool_t *pool,
     ngx_http_sfu_redis_cmd_t  *cmd;
 
     /*
-     * A context that hiredis is tearing down (its pending handlers run
-     * before we hear of the loss) refuses commands.
+     * While the connection is being made (a worker's start, a reconnect)
+     * a command waits for it in hiredis' buffer, within its own timeout:
+     * should the connection fail, its handler gets NULL like any other
+     * command's, so a request meets the same Redis-down answer whenever
+     * it came.  Between attempts, and on a context that hiredis is
+     * tearing down (its pending handlers run before we hear of the loss),
+     * commands are refused at once.
      */
 
-    if (rd->state != NGX_HTTP_SFU_REDIS_UP
+    if ((rd->state != NGX_HTTP_SFU_REDIS_UP
+         && rd->state != NGX_HTTP_SFU_REDIS_CONNECTING)
+        || rd->ac == NULL
         || (rd->ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING)))
     {
         return NGX_DECLINED;

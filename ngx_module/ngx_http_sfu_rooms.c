@@ -110,18 +110,13 @@ static void ngx_http_sfu_rooms_hashed(ngx_http_request_t *r, ngx_int_t rc,
     ngx_str_t *hash);
 static ngx_int_t ngx_http_sfu_rooms_insert(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_rooms_patch(ngx_http_request_t *r);
-static void ngx_http_sfu_rooms_created(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_listed(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_found(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_updated(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_not_updated(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
-static void ngx_http_sfu_rooms_ended(void *data,
-    ngx_http_sfu_pg_status_e status, PGresult *res);
+static void ngx_http_sfu_rooms_created(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_listed(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_found(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_updated(ngx_http_request_t *r, PGresult *res);
+static void ngx_http_sfu_rooms_not_updated(ngx_http_request_t *r,
+    PGresult *res);
+static void ngx_http_sfu_rooms_ended(ngx_http_request_t *r, PGresult *res);
 static json_t *ngx_http_sfu_room_json(ngx_http_request_t *r, PGresult *res,
     int row);
 static ngx_int_t ngx_http_sfu_room_params(ngx_pool_t *pool, json_t *body,
@@ -252,17 +247,15 @@ ngx_http_sfu_rooms_insert(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_created(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_created(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t           *room;
     ngx_str_t         location;
     ngx_table_elt_t  *h;
 
-    if (status != NGX_HTTP_SFU_PG_OK || PQntuples(res) != 1) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
+    if (PQntuples(res) != 1) {
+        ngx_http_sfu_finalize(r,
+                              ngx_http_sfu_db_error(r, NGX_HTTP_SFU_PG_FAILED));
         return;
     }
 
@@ -273,7 +266,6 @@ ngx_http_sfu_rooms_created(void *data, ngx_http_sfu_pg_status_e status,
     }
 
     ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_CREATED, 1);
-    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, 1);
 
     location.len = sizeof("/api/v1/rooms/") - 1 + PQgetlength(res, 0, 0);
     location.data = ngx_pnalloc(r->pool, location.len);
@@ -349,20 +341,12 @@ ngx_http_sfu_rooms_list(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_listed(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_listed(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     int        i, n;
     json_t    *rooms, *room, *json;
     ngx_int_t  limit;
     ngx_str_t  value;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     rooms = json_array();
     json = json_pack("{s:o}", "rooms", rooms);
@@ -410,14 +394,11 @@ ngx_http_sfu_rooms_get(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_found(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_found(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t  *room;
 
-    if (ngx_http_sfu_db_room(r, status, res) != NGX_OK) {
+    if (ngx_http_sfu_db_room(r, res) != NGX_OK) {
         return;
     }
 
@@ -486,18 +467,10 @@ ngx_http_sfu_rooms_patch(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_updated(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_updated(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     json_t                  *room;
     ngx_http_sfu_api_req_t  *req;
-
-    if (status != NGX_HTTP_SFU_PG_OK) {
-        ngx_http_sfu_finalize(r, ngx_http_sfu_db_error(r, status));
-        return;
-    }
 
     if (PQntuples(res) == 0) {
 
@@ -520,19 +493,16 @@ ngx_http_sfu_rooms_updated(void *data, ngx_http_sfu_pg_status_e status,
 
 
 static void
-ngx_http_sfu_rooms_not_updated(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_not_updated(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
-    if (status == NGX_HTTP_SFU_PG_OK && PQntuples(res) == 1) {
+    if (PQntuples(res) == 1) {
         ngx_http_sfu_finalize(r,
             ngx_http_sfu_send_error(r, NGX_HTTP_CONFLICT, "room-ended",
                                     "the room has ended and cannot change"));
         return;
     }
 
-    ngx_http_sfu_rooms_found(data, status, res);
+    ngx_http_sfu_rooms_found(r, res);
 }
 
 
@@ -549,35 +519,32 @@ ngx_http_sfu_rooms_end(ngx_http_request_t *r)
 
 
 static void
-ngx_http_sfu_rooms_ended(void *data, ngx_http_sfu_pg_status_e status,
-    PGresult *res)
+ngx_http_sfu_rooms_ended(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_http_request_t *r = data;
-
     int                      cols;
     ngx_http_sfu_api_req_t  *req;
 
-    if (status == NGX_HTTP_SFU_PG_OK && PQntuples(res) == 1) {
+    if (PQntuples(res) == 1) {
         cols = PQnfields(res);
 
         /* only the call that ended the room counts it */
 
         if (ngx_strcmp(PQgetvalue(res, 0, cols - 3), "open") == 0) {
+            req = ngx_http_sfu_api_req(r);
+
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS_ENDED, 1);
-            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_ROOMS, -1);
             ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,
                 ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 2),
                          PQgetlength(res, 0, cols - 2)));
-            ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS,
+            ngx_http_sfu_metrics_participants(&req->room,
                 -ngx_atoi((u_char *) PQgetvalue(res, 0, cols - 1),
                           PQgetlength(res, 0, cols - 1)));
 
-            req = ngx_http_sfu_api_req(r);
             ngx_http_sfu_signal_close_room(&req->room);
         }
     }
 
-    ngx_http_sfu_rooms_found(data, status, res);
+    ngx_http_sfu_rooms_found(r, res);
 }
 
 

@@ -208,4 +208,82 @@ const char  *ngx_http_sfu_schema_sql =
 
     "  INSERT INTO sfu_schema (version) VALUES (3);"
     " END IF;"
+    "END $migration$;"
+
+    /*
+     * 4: a join that fits takes its place with one UPDATE of the room
+     * (its row lock, its checks and held + 1 at once) and one INSERT.
+     * The held trigger no longer runs for the rows sfu_join() inserts:
+     * it names them in the transaction-local setting sfu.held_by_join,
+     * and the trigger's WHEN skips them without calling the function.
+     * Any other INSERT is still counted by the trigger, and leaving and
+     * deleting are as before.  The answer is built from OUT parameters,
+     * not by another query.  A room that looks full, ended or has a
+     * password goes the way of version 2 (lock, exact count).
+     */
+
+    "DO $migration$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM sfu_schema WHERE version = 4) THEN"
+
+    "  DROP TRIGGER sfu_participants_held ON sfu_participants;"
+    "  CREATE TRIGGER sfu_participants_held"
+    "    AFTER UPDATE OF left_at OR DELETE ON sfu_participants"
+    "    FOR EACH ROW EXECUTE FUNCTION sfu_participants_held();"
+    "  CREATE TRIGGER sfu_participants_held_insert"
+    "    AFTER INSERT ON sfu_participants FOR EACH ROW"
+    "    WHEN (NEW.left_at IS NULL AND NEW.id IS DISTINCT FROM"
+    "          current_setting('sfu.held_by_join', true))"
+    "    EXECUTE FUNCTION sfu_participants_held();"
+
+    "  CREATE OR REPLACE FUNCTION sfu_join(p_room text, p_id text,"
+    "      p_name text, p_role text, p_addr text, p_verified boolean,"
+    "      p_hold interval)"
+    "    RETURNS TABLE (status text, max_participants integer, live bigint,"
+    "                   password_hash text, joined boolean)"
+    "    LANGUAGE plpgsql AS $join$"
+    "  DECLARE"
+    "    room sfu_rooms%ROWTYPE;"
+    "    n bigint;"
+    "    marker text;"
+    "  BEGIN"
+    "    UPDATE sfu_rooms r SET held = r.held + 1"
+    "      WHERE r.id = p_room AND r.status = 'open'"
+    "        AND r.held < r.max_participants"
+    "        AND (r.password_hash IS NULL OR p_verified)"
+    "      RETURNING r.max_participants, r.held"
+    "        INTO room.max_participants, n;"
+    "    IF NOT FOUND THEN"
+    "      SELECT * INTO room FROM sfu_rooms r WHERE r.id = p_room FOR UPDATE;"
+    "      IF NOT FOUND THEN RETURN; END IF;"
+    "      SELECT count(*) INTO n FROM sfu_participants p"
+    "        WHERE p.room_id = p_room AND p.left_at IS NULL"
+    "          AND (p.state = 'connected'"
+    "               OR p.joined_at > now() - p_hold);"
+    "      IF room.status <> 'open' OR n >= room.max_participants"
+    "         OR NOT (room.password_hash IS NULL OR p_verified)"
+    "      THEN"
+    "        status := room.status;"
+    "        max_participants := room.max_participants;"
+    "        live := n;"
+    "        password_hash := room.password_hash;"
+    "        joined := false;"
+    "        RETURN NEXT;"
+    "        RETURN;"
+    "      END IF;"
+    "      UPDATE sfu_rooms r SET held = r.held + 1 WHERE r.id = p_room;"
+    "      n := n + 1;"
+    "    END IF;"
+    "    marker := set_config('sfu.held_by_join', p_id, true);"
+    "    INSERT INTO sfu_participants (id, room_id, name, role, client_addr)"
+    "      VALUES (p_id, p_room, p_name, p_role, p_addr);"
+    "    status := 'open';"
+    "    max_participants := room.max_participants;"
+    "    live := n;"
+    "    password_hash := NULL;"
+    "    joined := true;"
+    "    RETURN NEXT;"
+    "  END $join$;"
+
+    "  INSERT INTO sfu_schema (version) VALUES (4);"
+    " END IF;"
     "END $migration$;";

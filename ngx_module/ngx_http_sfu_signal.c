@@ -72,7 +72,7 @@ ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_leave = {
     " left_reason = $3"
     " FROM (SELECT id, state FROM sfu_participants"
     "       WHERE id = $2 AND room_id = $1 AND left_at IS NULL FOR UPDATE) old"
-    " WHERE p.id = old.id RETURNING old.state"
+    " WHERE p.id = old.id RETURNING old.state, p.room_id"
 };
 
 
@@ -348,7 +348,7 @@ ngx_http_sfu_signal_claimed(void *data, ngx_http_sfu_pg_status_e status,
              ? PQgetvalue(res, 0, 0) : NULL;
 
     if (result != NULL && ngx_strcmp(result, "ok") == 0) {
-        ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS, 1);
+        ngx_http_sfu_metrics_participants(&claim->room, 1);
 
         if (s == NULL) {
             /* the client went meanwhile: give the place back */
@@ -599,6 +599,8 @@ ngx_http_sfu_signal_left(void *data, ngx_http_sfu_pg_status_e status,
 void
 ngx_http_sfu_signal_count_left(PGresult *res)
 {
+    ngx_str_t  room;
+
     if (PQntuples(res) != 1) {
         return;
     }
@@ -606,7 +608,9 @@ ngx_http_sfu_signal_count_left(PGresult *res)
     ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT, 1);
 
     if (ngx_strcmp(PQgetvalue(res, 0, 0), "connected") == 0) {
-        ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS, -1);
+        room.data = (u_char *) PQgetvalue(res, 0, 1);
+        room.len = PQgetlength(res, 0, 1);
+        ngx_http_sfu_metrics_participants(&room, -1);
     }
 }
 

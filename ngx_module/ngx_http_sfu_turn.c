@@ -318,9 +318,19 @@ ngx_http_sfu_turn_ice_servers(ngx_http_request_t *r, ngx_str_t *user,
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(json->data, turn->stun.len ? "[%V,{\"urls\":%V,\"username\":"
-                                               : "[%V{\"urls\":%V,\"username\":",
-                    &turn->stun, &turn->turn_urls);
+    /* copied, not formatted: this is the hot path of turn-credentials */
+
+    p = json->data;
+    *p++ = '[';
+    p = ngx_cpymem(p, turn->stun.data, turn->stun.len);
+
+    if (turn->stun.len) {
+        *p++ = ',';
+    }
+
+    p = ngx_cpymem(p, "{\"urls\":", sizeof("{\"urls\":") - 1);
+    p = ngx_cpymem(p, turn->turn_urls.data, turn->turn_urls.len);
+    p = ngx_cpymem(p, ",\"username\":", sizeof(",\"username\":") - 1);
     p = ngx_http_sfu_json_quote(p, &username);
     p = ngx_cpymem(p, ",\"credential\":\"", sizeof(",\"credential\":\"") - 1);
 

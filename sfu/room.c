@@ -47,6 +47,23 @@ sfu_rooms_count(void)
     return rooms != NULL ? g_hash_table_size(rooms) : 0;
 }
 
+unsigned
+sfu_rooms_participants(void)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    unsigned n = 0;
+
+    if (rooms == NULL) {
+        return 0;
+    }
+    g_hash_table_iter_init(&it, rooms);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        n += ((sfu_room_t *) value)->participants->len;
+    }
+    return n;
+}
+
 static sfu_room_t *
 room_create(const char *id)
 {

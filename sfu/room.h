@@ -99,7 +99,8 @@ void sfu_room_track_added(sfu_participant_t *publisher, struct sfu_track *t);
 /* A track is about to be unpublished (and freed): everyone stops receiving it and hears of it. */
 void sfu_room_track_removed(sfu_participant_t *publisher, struct sfu_track *t);
 
-/* The number of rooms and participants, for logs and stats. */
+/* The number of rooms and of participants in them, for logs and the module's gauges. */
 unsigned sfu_rooms_count(void);
+unsigned sfu_rooms_participants(void);
 
 #endif

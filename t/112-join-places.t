@@ -1,8 +1,9 @@
-# The places a room holds (schema version 2): sfu_rooms.held counts the
-# participants without left_at whoever changes them, joins trust it while a
-# room has room and count exactly once it looks full (unused "joining"
-# places past their hold free up), and an upgrade from version 1 fills it
-# from the participants already there.
+# The places a room holds (schema versions 2 and 4): sfu_rooms.held counts
+# the participants without left_at whoever changes them, joins trust it
+# while a room has room and count exactly once it looks full (unused
+# "joining" places past their hold free up), an upgrade from version 1
+# fills it from the participants already there, and an upgrade from
+# version 3 (sfu_join() counting its own inserts) keeps it.
 use strict;
 use warnings;
 use Test::More;
@@ -68,6 +69,11 @@ sql("update sfu_participants set name = name || '!' where room_id = '$room'");
 is(held($room), 1, 'other updates leave held alone');
 sql("delete from sfu_participants where room_id = '$room' and name = 'c!'");
 is(held($room), 0, 'a deleted participant holds nothing');
+sql("insert into sfu_participants (id, room_id, name, role)"
+    . " values ('direct-$room', '$room', 'e', 'participant')");
+is(held($room), 1, 'a participant inserted by other code holds a place');
+sql("delete from sfu_participants where id = 'direct-$room'");
+is(held($room), 0, 'and gives it back');
 
 is(api(DELETE => "/rooms/$room", headers => \%AUTH)->{status}, 200, 'end the room');
 is(held($room), 0, 'an ended room holds no place');
@@ -80,20 +86,49 @@ api(POST => "/rooms/$old/join", json => {name => "p$_"}) for 1 .. 3;
 sql("update sfu_participants set left_at = now() where room_id = '$old'"
     . " and name = 'p1'");
 $ngx->stop;
+# version 1's sfu_join() and no held (version 3 comes back unchanged)
 sql("drop trigger sfu_participants_held on sfu_participants;"
+    . " drop trigger sfu_participants_held_insert on sfu_participants;"
     . " drop function sfu_participants_held();"
     . " alter table sfu_rooms drop column held;"
-    . " delete from sfu_schema where version = 2");
-$ngx = SFUTest::HTTP->start_nginx(%CONF);
-for (1 .. 100) {
-    last if api(GET => "/rooms/$old", headers => \%AUTH)->{status} == 200;
-    select(undef, undef, undef, 0.1);
+    . " delete from sfu_schema where version in (2, 4)");
+sub restart {
+    $ngx = SFUTest::HTTP->start_nginx(%CONF);
+    for (1 .. 100) {
+        last if api(GET => "/rooms/$old", headers => \%AUTH)->{status} == 200;
+        select(undef, undef, undef, 0.1);
+    }
 }
-is_deeply([sql('select version from sfu_schema order by version')], [1, 2, 3],
-          'the upgrade applied version 2 once, next to the later ones');
+restart();
+is_deeply([sql('select version from sfu_schema order by version')], [1, 2, 3, 4],
+          'the upgrade applied versions 2 and 4 once, next to version 3');
 is(held($old), 2, 'held starts as the participants still there');
 is(api(POST => "/rooms/$old/join", json => {name => 'p4'})->{status}, 200,
    'joins go on after the upgrade');
 is(held($old), 3, 'and hold their places');
+
+# --- upgrade from version 3: the trigger counted every insert then
+$ngx->stop;
+sql("drop trigger sfu_participants_held on sfu_participants;"
+    . " drop trigger sfu_participants_held_insert on sfu_participants;"
+    . " create trigger sfu_participants_held after insert or update of left_at"
+    . " or delete on sfu_participants for each row"
+    . " execute function sfu_participants_held();"
+    . " delete from sfu_schema where version = 4");
+my $before = join ',', sql("select count(*) from sfu_participants");
+restart();
+is_deeply([sql('select version from sfu_schema order by version')], [1, 2, 3, 4],
+          'the upgrade from version 3 applied version 4');
+is(join(',', sql("select count(*) from sfu_participants")), $before,
+   'no participant was lost');
+is(held($old), 3, 'held is kept');
+is(api(POST => "/rooms/$old/join", json => {name => 'p5'})->{status}, 200,
+   'a join after the upgrade');
+is(held($old), 4, 'counts once');
+is(api(POST => "/rooms/$old/join", json => {name => 'p6'})->{status}, 200,
+   'the room fills');
+is(api(POST => "/rooms/$old/join", json => {name => 'p7'})->{status}, 409,
+   'and is full at its 5 places');
+is(held($old), 5, 'the refused join held nothing');
 
 done_testing();

@@ -16,6 +16,8 @@ package SFUTest::FakeWorker;
 #   $w->listen;                       # back again
 #   $w->{answer} = sub { my ($w, $conn, $msg) = @_; ... };   # called for
 #                                     # each message recorded, to answer it
+#   $w->{live} = {rooms => 2, participants => 5};   # the counts its hello
+#                                     # and pongs report (none when unset)
 
 use strict;
 use warnings;
@@ -119,7 +121,8 @@ sub pump {
             $self->{conns}{$id} = { sock => $c, buf => '' };
             $self->send($id, { type => 'hello', worker => $self->{id},
                                protocol => 1, version => 'test', pid => $$,
-                               max_frame => 1048576 });
+                               max_frame => 1048576,
+                               %{ $self->{live} || {} } });
             next;
         }
         my ($id) = grep { $self->{conns}{$_}{sock} == $s } keys %{ $self->{conns} };
@@ -139,7 +142,8 @@ sub pump {
             my $msg = $JSON->decode(substr $c->{buf}, 4, $len);
             substr($c->{buf}, 0, 4 + $len) = '';
             if ($msg->{type} eq 'ping') {
-                $self->send($id, { type => 'pong', id => $msg->{id} });
+                $self->send($id, { type => 'pong', id => $msg->{id},
+                                   %{ $self->{live} || {} } });
                 next;
             }
             push @{ $self->{messages} }, { conn => $id, msg => $msg };
