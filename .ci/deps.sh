@@ -11,6 +11,8 @@ build_packages=(
     nginx nginx-dev
     libpq-dev libhiredis-dev libjansson-dev libssl-dev
     libnice-dev libglib2.0-dev
+    # sfu-load (sfu/tools/load): its HTTP and WebSocket signaling client
+    libsoup-3.0-dev
     # coturn (turn/) and libsrtp2 (sfu/libsrtp2/) from Debian's source:
     # fetched with apt-get source, patched and built here (libsrtp2 on libssl-dev)
     dpkg-dev libevent-dev libsqlite3-dev

@@ -1,0 +1,204 @@
+/*
+ * report: the table and the JSON document of report.h.  Whole-run
+ * figures are those of the last measured step (the only one without
+ * --ramp); with --ramp every step is listed too.
+ */
+
+#include "report.h"
+
+#include <jansson.h>
+#include <string.h>
+
+const load_step_t *
+load_report_step(const load_run_t *run)
+{
+    return run->n_steps > 0 ? &run->steps[run->n_steps - 1] : NULL;
+}
+
+static double
+ms(uint64_t us)
+{
+    return (double) us / 1000.0;
+}
+
+static double
+loss_pct(const load_step_t *s)
+{
+    return s->expected > 0 ? 100.0 * (double) s->lost / (double) s->expected : 0;
+}
+
+static json_t *
+percentiles(const load_hist_t *h, bool p95)
+{
+    json_t *o = json_pack("{s:f, s:f}",
+                          "p50", ms(load_hist_quantile(h, 0.50)),
+                          "p99", ms(load_hist_quantile(h, 0.99)));
+
+    if (p95) {
+        json_object_set_new(o, "p95", json_real(ms(load_hist_quantile(h, 0.95))));
+    }
+    return o;
+}
+
+static json_t *
+ramp_json(const load_run_t *run)
+{
+    json_t *steps = json_array();
+
+    for (unsigned i = 0; i < run->n_steps; i++) {
+        const load_step_t *s = &run->steps[i];
+
+        json_array_append_new(steps, json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I}",
+            "rooms", (json_int_t) s->rooms,
+            "participants", (json_int_t) s->participants,
+            "joined", (json_int_t) s->joined,
+            "streams", (json_int_t) s->streams,
+            "expected_streams", (json_int_t) s->expected_streams,
+            "loss_pct", loss_pct(s),
+            "latency_ms", percentiles(&s->latency_us, true),
+            "cpu_s", s->cpu_s,
+            "packets_in", (json_int_t) s->packets_in));
+    }
+    return json_pack("{s:I, s:o}", "capacity",
+                     (json_int_t) (run->capacity < 0 ? 0 : run->capacity),
+                     "steps", steps);
+}
+
+int
+load_report_json(const load_run_t *run, const char *path)
+{
+    const load_options_t *o = run->o;
+    const load_step_t    *s = load_report_step(run);
+    load_step_t           none;
+    json_t               *doc, *pids = json_array(), *sfu;
+
+    if (s == NULL) {
+        memset(&none, 0, sizeof(none));
+        s = &none;
+    }
+    for (size_t i = 0; i < o->n_sfu_pids; i++) {
+        json_array_append_new(pids, json_integer(o->sfu_pids[i]));
+    }
+    sfu = json_pack("{s:o, s:f, s:I, s:I}", "pids", pids,
+                    "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->rss_kb,
+                    "rss_peak_kb", (json_int_t) s->rss_peak_kb);
+    doc = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:f,"
+        " s:I, s:I, s:o, s:I, s:I, s:f, s:o, s:o,"
+        " s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:b}",
+        "target", o->backend->name, "url", o->target.url,
+        "rooms", (json_int_t) s->rooms,
+        "participants_per_room", (json_int_t) o->participants,
+        "publishers_per_room", (json_int_t) o->publishers,
+        "audio_only", o->audio_only, "simulcast", o->simulcast,
+        "video_kbps", (json_int_t) (o->audio_only ? 0 : o->video_kbps),
+        "duration_s", s->window_s,
+        "joined", (json_int_t) s->joined,
+        "failed_joins", (json_int_t) s->failed_joins,
+        "join_ms", percentiles(&s->join_us, true),
+        "streams", (json_int_t) s->streams,
+        "expected_streams", (json_int_t) s->expected_streams,
+        "loss_pct", loss_pct(s),
+        "latency_ms", percentiles(&s->latency_us, true),
+        "jitter_ms", json_pack("{s:f, s:f}", "p50", s->jitter_ms_p50,
+                               "p99", s->jitter_ms_p99),
+        "packets_out", (json_int_t) s->packets_out,
+        "bytes_out", (json_int_t) s->bytes_out,
+        "packets_in", (json_int_t) s->packets_in,
+        "bytes_in", (json_int_t) s->bytes_in,
+        "sfu", sfu,
+        "simulcast_refused", s->simulcast_refused,
+        "sender_late", (json_int_t) s->sender_late,
+        "aborted", run->aborted);
+    json_object_set_new(json_object_get(doc, "join_ms"), "max",
+                        json_real(ms(s->join_us.max)));
+    json_object_set_new(doc, "forwarded_pps_per_cpu_s",
+                        s->cpu_s > 0
+                        ? json_real((double) s->packets_in / s->cpu_s)
+                        : json_null());
+    json_object_set_new(doc, "ramp", o->ramp ? ramp_json(run) : json_null());
+    if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+        fprintf(stderr, "sfu-load: --json %s: cannot write it\n", path);
+        json_decref(doc);
+        return -1;
+    }
+    json_decref(doc);
+    return 0;
+}
+
+static void
+step_line(const load_step_t *s, FILE *out)
+{
+    fprintf(out, "%6u %6u %6u %8u/%-8u %7.3f %8.2f %8.2f %8.2f %9.2f\n",
+            s->rooms, s->participants, s->joined, s->streams,
+            s->expected_streams, loss_pct(s),
+            ms(load_hist_quantile(&s->latency_us, 0.50)),
+            ms(load_hist_quantile(&s->latency_us, 0.95)),
+            ms(load_hist_quantile(&s->latency_us, 0.99)), s->cpu_s);
+}
+
+void
+load_report_table(const load_run_t *run, FILE *out)
+{
+    const load_options_t *o = run->o;
+    const load_step_t    *s = load_report_step(run);
+
+    if (s == NULL) {
+        fprintf(out, "sfu-load: nothing was measured\n");
+        return;
+    }
+    fprintf(out, "sfu-load against %s (%s): %u room(s) x %u participants, "
+            "%u publishing, %s%s\n", o->backend->name, o->target.url,
+            o->rooms, o->participants, o->publishers,
+            o->audio_only ? "audio only" : "Opus + VP8",
+            o->simulcast ? " simulcast" : "");
+    if (o->ramp) {
+        fprintf(out, "\n  rooms  parts joined   streams (got/exp) loss%%  lat p50  lat p95  lat p99  sfu cpu_s\n");
+        for (unsigned i = 0; i < run->n_steps; i++) {
+            step_line(&run->steps[i], out);
+        }
+        fprintf(out, "\ncapacity at < %g %% loss: %d participants\n",
+                o->loss_limit_pct, run->capacity < 0 ? 0 : run->capacity);
+    }
+    fprintf(out, "\n%-28s %u of %u (%u failed)\n", "joined", s->joined,
+            s->participants, s->failed_joins);
+    fprintf(out, "%-28s p50 %.1f  p95 %.1f  p99 %.1f  max %.1f\n", "join ms",
+            ms(load_hist_quantile(&s->join_us, 0.50)),
+            ms(load_hist_quantile(&s->join_us, 0.95)),
+            ms(load_hist_quantile(&s->join_us, 0.99)), ms(s->join_us.max));
+    fprintf(out, "%-28s %u of %u expected\n", "streams receiving",
+            s->streams, s->expected_streams);
+    fprintf(out, "%-28s %.3f %% (%llu of %llu packets)\n", "loss", loss_pct(s),
+            (unsigned long long) s->lost, (unsigned long long) s->expected);
+    fprintf(out, "%-28s p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n",
+            "latency ms (one-way)",
+            ms(load_hist_quantile(&s->latency_us, 0.50)),
+            ms(load_hist_quantile(&s->latency_us, 0.95)),
+            ms(load_hist_quantile(&s->latency_us, 0.99)), ms(s->latency_us.max));
+    fprintf(out, "%-28s p50 %.3f  p99 %.3f\n", "jitter ms (per stream)",
+            s->jitter_ms_p50, s->jitter_ms_p99);
+    fprintf(out, "%-28s %llu packets, %llu bytes\n", "sent",
+            (unsigned long long) s->packets_out, (unsigned long long) s->bytes_out);
+    fprintf(out, "%-28s %llu packets, %llu bytes\n", "received",
+            (unsigned long long) s->packets_in, (unsigned long long) s->bytes_in);
+    fprintf(out, "%-28s %.1f s\n", "window", s->window_s);
+    if (o->n_sfu_pids > 0) {
+        fprintf(out, "%-28s cpu %.2f s, rss %llu kB (peak %llu kB)%s\n", "sfu",
+                s->cpu_s, (unsigned long long) s->rss_kb,
+                (unsigned long long) s->rss_peak_kb,
+                s->pids_missing ? ", some pids gone" : "");
+        if (s->cpu_s > 0) {
+            fprintf(out, "%-28s %.0f\n", "packets in per sfu cpu-s",
+                    (double) s->packets_in / s->cpu_s);
+        }
+    }
+    if (s->simulcast_refused) {
+        fprintf(out, "simulcast: the SFU's answer had no a=simulcast; one "
+                "layer (h) was sent\n");
+    }
+    if (s->sender_late > 0) {
+        fprintf(out, "warning: sfu-load's sender fell behind %llu times: it "
+                "was the bottleneck\n", (unsigned long long) s->sender_late);
+    }
+}

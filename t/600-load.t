@@ -1,0 +1,78 @@
+# sfu-load against the real stack (nginx with the module, one SFU worker,
+# PostgreSQL, Redis, all on loopback): 2 rooms of 3 participants publish
+# Opus and VP8 and receive each other over ICE/DTLS-SRTP for a few
+# seconds; its JSON report shows every participant joined, every stream
+# flowing with little loss and a sane latency through the worker, and the
+# worker's CPU counted.  Bad arguments are a usage error naming the option.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Temp qw(tempdir);
+use JSON::PP qw(decode_json);
+use SFUTest::Stack;
+
+my $load = "$SFUTest::Stack::Repo/build/sfu/sfu-load";
+
+# --- bad arguments: no stack needed
+{
+    my $out = `$load --url http://127.0.0.1:9 --api-key k --rooms zero 2>&1`;
+    is $? >> 8, 2, 'a bad --rooms is a usage error (exit 2)';
+    like $out, qr/--rooms: expected a whole number/, '... naming the option';
+    $out = `$load --url http://192.0.2.1:80 --api-key k 2>&1`;
+    is $? >> 8, 2, 'a target off loopback is refused without --allow-netns';
+    like $out, qr/loopback/, '... saying why';
+    $out = `$load --help`;
+    is $? >> 8, 0, '--help exits 0';
+    like $out, qr/--publishers N/, '... and lists the options';
+}
+
+SFUTest::Stack::skip_unless_ready();
+my $s = SFUTest::Stack->start(workers => 1);
+my $dir = tempdir(CLEANUP => 1);
+
+sub run_load {
+    my ($name, @args) = @_;
+    my $json = "$dir/$name.json";
+    my @cmd = ($load, '--url', $s->url, '--api-key', $s->api_key,
+               '--sfu-pid', $s->worker_pid(0), '--json', $json, '--quiet',
+               '--max-time', 90, @args);
+    my $out = `@cmd 2>&1`;
+    my $rc = $? >> 8;
+    note $out;
+    my $r = -s $json ? decode_json(do { local (@ARGV, $/) = $json; <> }) : undef;
+    diag $s->describe unless $r && $r->{joined};
+    return ($rc, $r);
+}
+
+# --- 2 rooms x 3 participants, all publishing
+my ($rc, $r) = run_load('meeting', '--rooms', 2, '--participants', 3,
+                        '--duration', 4, '--warmup', 1, '--video-kbps', 300);
+is $rc, 0, 'sfu-load exits 0';
+ok $r, 'it wrote its JSON report' or BAIL_OUT('no report');
+is $r->{joined}, 6, 'all 6 participants joined';
+is $r->{failed_joins}, 0, 'no join failed';
+# each of 6 receives audio and video from the 2 others in its room
+is $r->{streams}, 24, 'every one of the 24 streams was received';
+cmp_ok $r->{loss_pct}, '<', 1, 'loss under 1 %';
+cmp_ok $r->{latency_ms}{p50}, '>', 0, 'latency p50 is positive';
+cmp_ok $r->{latency_ms}{p50}, '<', 50, '... and sane on loopback';
+cmp_ok $r->{latency_ms}{p99}, '>=', $r->{latency_ms}{p50}, 'p99 >= p50';
+cmp_ok $r->{packets_in}, '>', 0, 'packets came in';
+cmp_ok $r->{packets_in}, '>', $r->{packets_out}, 'more in than out: the SFU fans out';
+cmp_ok $r->{sfu}{cpu_s}, '>', 0, 'the worker\'s CPU was measured';
+cmp_ok $r->{sfu}{rss_kb}, '>', 0, '... and its RSS';
+ok defined $r->{forwarded_pps_per_cpu_s}, 'forwarded packets per CPU-second';
+is $r->{ramp}, undef, 'no ramp';
+cmp_ok $r->{join_ms}{p50}, '>', 0, 'join times measured';
+
+# --- 1 publisher -> 3 subscribers, audio only
+($rc, $r) = run_load('fanout', '--participants', 4, '--publishers', 1,
+                     '--audio-only', '--duration', 2, '--warmup', 0.5);
+is $rc, 0, 'fan-out run exits 0';
+is $r->{joined}, 4, 'fan-out: all 4 joined';
+is $r->{streams}, 3, 'fan-out: 3 audio streams';
+ok $r->{audio_only}, 'reported as audio only';
+
+done_testing;
