@@ -16,6 +16,7 @@
 #include "signal.h"
 
 #include "janus_msg.h"
+#include "log.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -30,7 +31,12 @@
 #define LONG_POLL_MAXEV    32
 #define BODY_LIMIT         (1 << 20)
 
-/* --- HTTP: one shared libsoup session, every request a JSON POST or GET */
+/*
+ * --- HTTP: every request a JSON POST or GET on a libsoup session of this
+ * backend's own: the shared one (http.h) gives up on a request after 30 s,
+ * which is how long Janus holds a long poll with nothing to say, and does
+ * not report cancelled requests, which hold references here.
+ */
 
 static SoupSession *
 http(void)
@@ -54,7 +60,26 @@ typedef struct {
     reply_cb_t   cb;
     void        *data;
     char        *what;              /* for error lines: "attach" ... */
+    char        *bad_url;           /* an error line, when libsoup refused */
 } request_t;
+
+static void
+request_free(request_t *rq)
+{
+    g_free(rq->what);
+    g_free(rq->bad_url);
+    g_free(rq);
+}
+
+static gboolean
+request_refused(gpointer user)
+{
+    request_t *rq = user;
+
+    rq->cb(NULL, rq->bad_url, rq->data);
+    request_free(rq);
+    return G_SOURCE_REMOVE;
+}
 
 static void
 request_done(GObject *source, GAsyncResult *res, gpointer user)
@@ -96,8 +121,7 @@ request_done(GObject *source, GAsyncResult *res, gpointer user)
     }
     rq->cb(batch, why, rq->data);
     json_decref(batch);
-    g_free(rq->what);
-    g_free(rq);
+    request_free(rq);
 }
 
 /*
@@ -110,12 +134,21 @@ request(const char *url, json_t *body, GCancellable *cancel,
 {
     SoupMessage *msg;
     request_t *rq;
+    GBytes *bytes;
     char *text;
 
+    rq = g_new0(request_t, 1);
+    rq->cb = cb;
+    rq->data = data;
+    rq->what = g_strdup(what);
     msg = soup_message_new(body ? "POST" : "GET", url);
     if (msg == NULL) {
+        /* cb runs later all the same, as its callers expect */
         json_decref(body);
-        g_error("sfu-load: not a usable Janus URL: %s", url);
+        rq->bad_url = g_strdup_printf("Janus %s: not a usable URL: %s",
+                                      what, url);
+        g_idle_add(request_refused, rq);
+        return;
     }
     if (body != NULL) {
         char tx[17];
@@ -126,13 +159,11 @@ request(const char *url, json_t *body, GCancellable *cancel,
         json_decref(body);
         if (text == NULL)
             g_error("sfu-load: out of memory");
+        bytes = g_bytes_new_take(text, strlen(text));
         soup_message_set_request_body_from_bytes(msg, "application/json",
-            g_bytes_new_take(text, strlen(text)));
+                                                 bytes);
+        g_bytes_unref(bytes);
     }
-    rq = g_new0(request_t, 1);
-    rq->cb = cb;
-    rq->data = data;
-    rq->what = g_strdup(what);
     soup_session_send_and_read_async(http(), msg, G_PRIORITY_DEFAULT, cancel,
                                      request_done, rq);
     g_object_unref(msg);
@@ -632,7 +663,7 @@ static int
 janus_publish_offer(load_signal_t *s, const char *sdp)
 {
     if (!live(s) || s->publisher == 0) {
-        g_warning("sfu-load: janus: a publish offer before joining");
+        sfu_log_warn("sfu-load: janus: a publish offer before joining");
         return -1;
     }
     post(s, TO_PUBLISHER, AFTER_ASYNC, janus_message(
@@ -645,7 +676,7 @@ static int
 janus_subscribe_answer(load_signal_t *s, const char *sdp)
 {
     if (!live(s) || s->subscriber == 0) {
-        g_warning("sfu-load: janus: a subscribe answer without an offer");
+        sfu_log_warn("sfu-load: janus: a subscribe answer without an offer");
         return -1;
     }
     post(s, TO_SUBSCRIBER, AFTER_ASYNC, janus_message(
@@ -664,7 +695,7 @@ janus_local_candidate(load_signal_t *s, load_pc_t pc, const char *mid,
     if (!live(s))
         return;
     if ((pc == LOAD_PC_SUBSCRIBE ? s->subscriber : s->publisher) == 0) {
-        g_warning("sfu-load: janus: a local candidate before its handle");
+        sfu_log_warn("sfu-load: janus: a local candidate before its handle");
         return;
     }
     if (candidate == NULL)

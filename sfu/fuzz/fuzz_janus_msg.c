@@ -4,7 +4,7 @@
  * janus_msg_read, as signal_janus reads them.
  */
 
-#include "../janus_msg.h"
+#include "janus_msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

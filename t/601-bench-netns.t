@@ -12,7 +12,7 @@ use Time::HiRes qw(sleep);
 
 my $repo = "$FindBin::Bin/..";
 my $netns = "$repo/t/bin/bench-netns";
-my $check = "$repo/build/sfu/load/janus-check";
+my $check = "$repo/build/sfu/janus-check";
 
 # Skip only when namespaces cannot be made at all (no root, no
 # CAP_SYS_ADMIN); anything else that goes wrong must fail.
@@ -75,7 +75,7 @@ is(scalar ours($owner), 0, 'and its namespaces are gone');
 
 # --- Janus inside the SFU namespace, asked from the load namespace
 SKIP: {
-    skip 'janus-check is not built (make -C sfu load)', 4 unless -x $check;
+    skip 'janus-check is not built (make -C sfu janus-check)', 4 unless -x $check;
     my $state = "$repo/build/bench/t600-janus-$$";
     my $janus = <<EOS;
 set -u
