@@ -249,18 +249,14 @@ janus_msg_batch(const char *body, size_t len, const char **why)
     json_error_t err;
     json_t *v, *batch;
 
+    /* without JSON_DECODE_ANY, only an object or an array loads */
     v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
     if (v == NULL) {
-        *why = "a Janus reply that is not JSON";
+        *why = "a Janus reply that is not a JSON object or array";
         return NULL;
     }
     if (json_is_array(v))
         return v;
-    if (!json_is_object(v)) {
-        json_decref(v);
-        *why = "a Janus reply that is neither an object nor an array";
-        return NULL;
-    }
     batch = json_array();
     /* json_array_append_new drops v if it fails */
     if (batch == NULL || json_array_append_new(batch, v) < 0) {
