@@ -5,6 +5,9 @@
 #   make test       every test suite; ends with prove's summary line
 #   make bench-api  REST API throughput with wrk (prints figures)
 #   make bench-call join-to-first-frame time and worker CPU/RSS in a call
+#   make bench      ngx-sfu and Janus under sfu-load, side by side, and the
+#                   machine's SRTP+sendmsg floor (build/bench/results.json)
+#   make bench-quick the same in under 2 minutes
 
 SHELL      := /bin/bash
 BUILD      := $(CURDIR)/build
@@ -25,7 +28,8 @@ FUZZ_TIME    ?= 300
 MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt \
                 $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg
 
-.PHONY: all module sfu turn deps test run bench-api bench-call fuzz fuzz-smoke clean
+.PHONY: all module sfu turn deps test run bench-api bench-call bench bench-quick \
+        fuzz fuzz-smoke clean
 
 all: module sfu
 
@@ -104,6 +108,11 @@ bench-api: all
 
 bench-call: all
 	t/bin/bench-call
+
+# bench-srtp measures the floor in the same run
+bench bench-quick: all
+	$(MAKE) -C sfu $(BUILD)/sfu/bench-srtp
+	t/bin/bench $(if $(filter bench-quick,$@),--quick)
 
 fuzz:
 	$(MAKE) fuzz-smoke FUZZ_SMOKE=-max_total_time=$(FUZZ_TIME)

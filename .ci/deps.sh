@@ -29,6 +29,9 @@ other_packages=(
     # deployment description check (docker-compose.yml), benchmarks,
     # instruction counts (bench-api --callgrind)
     docker-compose libyaml-libyaml-perl wrk curl valgrind
+    # make bench: Janus, and the network namespaces both SFUs run in
+    # (t/bin/bench-netns)
+    janus iproute2
     # browser tests (t/lib/SFUTest/Chromium.pm): headless Chromium over CDP,
     # and a font so that screenshots show text
     chromium fonts-dejavu-core

@@ -7,5 +7,6 @@
 
 const load_signal_backend_t *const load_backends[] = {
     &load_signal_ngx,
+    &load_signal_janus,
     NULL,
 };

@@ -56,6 +56,7 @@ sub start_nginx {
         SFUTest::NginxProc::render_conf(
             root => $root,
             port => $port,
+            addr => $o{addr},
             load_modules => [ split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '' ],
             workers => $o{workers} // 1,
             master => ($o{master} || ($o{workers} // 1) > 1) ? 'on' : 'off',

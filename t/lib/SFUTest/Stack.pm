@@ -10,6 +10,11 @@ package SFUTest::Stack;
 #   use SFUTest::Stack;
 #   SFUTest::Stack::skip_unless_ready();     # skip_all until the SFU pieces exist
 #   my $s = SFUTest::Stack->start(workers => 1, turn => 0);
+#                  # addr => '10.201.0.1', peer_networks => '10.201.0.0/30':
+#                  # clients and media on that address instead of 127.0.0.1
+#                  # (nginx then listens on every address; make bench runs
+#                  # the stack so in a network namespace, t/bin/bench-ngx-sfu);
+#                  # worker_log_level => 'warn' (default debug)
 #                  # turn => 1: the patched coturn, SFU-only (relays to
 #                  # 127.0.0.1), in the join's ice_servers; $s->turn is
 #                  # SFUTurn's {port, relay_ports, log, ...}, $s->turn_realm
@@ -63,9 +68,9 @@ our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports', '--rtc-peer-networks')
 our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
 
 sub worker_media_args {
-    my ($min, $max) = @_;
-    return ('--rtc-listen', '127.0.0.1', '--rtc-ports', "$min-$max",
-            '--rtc-peer-networks', '127.0.0.0/8');
+    my ($min, $max, $addr, $peer_networks) = @_;
+    return ('--rtc-listen', $addr // '127.0.0.1', '--rtc-ports', "$min-$max",
+            '--rtc-peer-networks', $peer_networks // '127.0.0.0/8');
 }
 
 # nginx's side: where signaling is served (what the join's signaling_url
@@ -145,6 +150,8 @@ sub start {
     SFUTest::Services::ensure();
     my $self = bless {
         workers => [], peers => [], names => {},
+        addr => $o{addr} // '127.0.0.1', peer_networks => $o{peer_networks},
+        worker_log_level => $o{worker_log_level} // 'debug',
         nginx_workers => $o{nginx_workers} // 2,
         api_key => 'e2e' . join('', map { sprintf '%02x', rand 256 } 1 .. 12),
         token_secret => join('', map { sprintf '%02x', rand 256 } 1 .. 20),
@@ -167,7 +174,7 @@ sub start {
     return $self;
 }
 
-sub url { "http://127.0.0.1:$_[0]{nginx}{port}" }
+sub url { "http://$_[0]{addr}:$_[0]{nginx}{port}" }
 sub api_key { $_[0]{api_key} }
 sub dir { $_[0]{dir} }
 sub turn { $_[0]{turn} }
@@ -217,6 +224,7 @@ sub _start_nginx {
     local $ENV{TEST_NGINX_LOAD_MODULES} = $Module;
     $self->{nginx} = SFUTest::HTTP->start_nginx(
         root => "$self->{dir}/nginx", port => $port,
+        addr => $self->{addr} eq '127.0.0.1' ? undef : '0.0.0.0',
         workers => $self->{nginx_workers}, log_level => 'info',
         http_config => <<"HTTP",
     sfu_postgres "$ENV{TEST_NGINX_PG_CONNINFO}";
@@ -224,7 +232,7 @@ sub _start_nginx {
     sfu_api_key $self->{api_key} e2e;
     sfu_token_secret $self->{token_secret};
     sfu_turn_secret $self->{turn_secret};
-    sfu_public_url http://127.0.0.1:$port;
+    sfu_public_url http://$self->{addr}:$port;
     sfu_signaling_path /ws;
     sfu_room_create_rate off;
     sfu_join_rate off;
@@ -248,7 +256,8 @@ sub _spawn_worker {
         open STDOUT, '>>', $w->{log} or die "$w->{log}: $!";
         open STDERR, '>&', \*STDOUT;
         exec $Worker, '--listen', $w->{sock}, '--id', $i,
-            '--log-level', 'debug', worker_media_args(@{ $w->{ports} })
+            '--log-level', $self->{worker_log_level},
+            worker_media_args(@{ $w->{ports} }, @$self{qw(addr peer_networks)})
             or POSIX::_exit(127);
     }
     $w->{pid} = $pid;
