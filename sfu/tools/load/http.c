@@ -4,6 +4,8 @@
 
 #include "http.h"
 
+#include <string.h>
+
 #define MAX_CONNS     4096
 #define TIMEOUT_S     30
 
@@ -79,6 +81,14 @@ load_http_json(const char *method, const char *url, const char *bearer,
     if (r->msg == NULL) {
         g_free(r);
         return -1;
+    }
+    /*
+     * libsoup resends an idempotent request whose kept-alive connection the
+     * server had closed, but not a POST: those get a connection of their
+     * own, so a long run's room creation never meets a stale one.
+     */
+    if (strcmp(method, "POST") == 0) {
+        soup_message_add_flags(r->msg, SOUP_MESSAGE_NEW_CONNECTION);
     }
     if (bearer != NULL) {
         auth = g_strdup_printf("Bearer %s", bearer);
