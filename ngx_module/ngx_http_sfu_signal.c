@@ -23,6 +23,7 @@
 #include "ngx_http_sfu_json.h"
 #include "ngx_http_sfu_metrics.h"
 #include "ngx_http_sfu_link.h"
+#include "ngx_http_sfu_orphans.h"
 
 
 struct ngx_http_sfu_signal_claim_s {
@@ -60,7 +61,7 @@ static const ngx_http_sfu_ws_handler_t  ngx_http_sfu_signal_ws = {
 
 static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_connect = {
     NGX_HTTP_SFU_STMT_CONNECT, "sfu_connect",
-    "SELECT sfu_connect($1, $2, " NGX_HTTP_SFU_HOLD ")"
+    "SELECT sfu_connect($1, $2, " NGX_HTTP_SFU_HOLD ", $3, $4, $5)"
 };
 
 
@@ -240,7 +241,8 @@ ngx_http_sfu_signal_join(ngx_http_sfu_signal_t *s, json_t *msg)
 {
     u_char                       *p;
     json_t                       *token;
-    ngx_str_t                     jwt, params[2];
+    ngx_str_t                     jwt;
+    ngx_str_t                     params[2 + NGX_HTTP_SFU_HOLDER_PARAMS];
     ngx_int_t                     rc;
     ngx_str_t                     path;
     ngx_msec_t                    rtt;
@@ -312,11 +314,13 @@ ngx_http_sfu_signal_join(ngx_http_sfu_signal_t *s, json_t *msg)
 
     params[0] = claim->room;
     params[1] = claim->participant;
+    ngx_http_sfu_orphans_holder(&params[2]);
 
     /* its own pool: the answer must be heard even if the client goes */
 
     rc = ngx_http_sfu_pg_query(NULL, ngx_cycle->log,
-                               &ngx_http_sfu_stmt_connect, 2, params,
+                               &ngx_http_sfu_stmt_connect,
+                               2 + NGX_HTTP_SFU_HOLDER_PARAMS, params,
                                ngx_http_sfu_signal_claimed, claim);
     if (rc != NGX_OK) {
         ngx_free(claim);
@@ -599,18 +603,19 @@ ngx_http_sfu_signal_left(void *data, ngx_http_sfu_pg_status_e status,
 void
 ngx_http_sfu_signal_count_left(PGresult *res)
 {
+    int        i, n;
     ngx_str_t  room;
 
-    if (PQntuples(res) != 1) {
-        return;
-    }
+    n = PQntuples(res);
 
-    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT, 1);
+    for (i = 0; i < n; i++) {
+        ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT, 1);
 
-    if (ngx_strcmp(PQgetvalue(res, 0, 0), "connected") == 0) {
-        room.data = (u_char *) PQgetvalue(res, 0, 1);
-        room.len = PQgetlength(res, 0, 1);
-        ngx_http_sfu_metrics_participants(&room, -1);
+        if (ngx_strcmp(PQgetvalue(res, i, 0), "connected") == 0) {
+            room.data = (u_char *) PQgetvalue(res, i, 1);
+            room.len = PQgetlength(res, i, 1);
+            ngx_http_sfu_metrics_participants(&room, -1);
+        }
     }
 }
 
