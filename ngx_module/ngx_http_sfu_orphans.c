@@ -19,7 +19,8 @@
 #include "ngx_http_sfu_orphans.h"
 #include "ngx_http_sfu_procstat.h"
 #include "ngx_http_sfu_api.h"
-#include "ngx_http_sfu_signal.h"
+#include "ngx_http_sfu_pg.h"
+#include "ngx_http_sfu_metrics.h"
 
 #include <signal.h>
 
@@ -67,11 +68,6 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_holders = {
 };
 
 
-/*
- * Only a connected participant has a holder, so "connected" is the state
- * before, as ngx_http_sfu_signal_count_left() wants it.
- */
-
 static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_sweep = {
     NGX_HTTP_SFU_STMT_SWEEP, "sfu_sweep",
     "UPDATE sfu_participants p SET state = 'left', left_at = now(),"
@@ -79,7 +75,7 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_sweep = {
     " FROM unnest($2::integer[], $3::text[]) AS gone (pid, incarnation)"
     " WHERE p.holder_edge = $1 AND p.left_at IS NULL"
     " AND p.holder_pid = gone.pid AND p.holder_incarnation = gone.incarnation"
-    " RETURNING 'connected'::text, p.room_id"
+    " RETURNING p.id"
 };
 
 
@@ -479,7 +475,13 @@ ngx_http_sfu_orphans_swept(void *data, ngx_http_sfu_pg_status_e status,
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                       "sfu: %d orphaned participant(s) marked left",
                       PQntuples(res));
-        ngx_http_sfu_signal_count_left(res);
+        /*
+         * Not out of the live gauge: these participants left their SFU
+         * worker's rooms when the dead process's link dropped, and the
+         * worker's next report has counted them out already.
+         */
+        ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT,
+                                 PQntuples(res));
     }
 
     ngx_http_sfu_orphans_next();

@@ -603,19 +603,18 @@ ngx_http_sfu_signal_left(void *data, ngx_http_sfu_pg_status_e status,
 void
 ngx_http_sfu_signal_count_left(PGresult *res)
 {
-    int        i, n;
     ngx_str_t  room;
 
-    n = PQntuples(res);
+    if (PQntuples(res) != 1) {
+        return;
+    }
 
-    for (i = 0; i < n; i++) {
-        ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT, 1);
+    ngx_http_sfu_metrics_add(NGX_HTTP_SFU_METRIC_PARTICIPANTS_LEFT, 1);
 
-        if (ngx_strcmp(PQgetvalue(res, i, 0), "connected") == 0) {
-            room.data = (u_char *) PQgetvalue(res, i, 1);
-            room.len = PQgetlength(res, i, 1);
-            ngx_http_sfu_metrics_participants(&room, -1);
-        }
+    if (ngx_strcmp(PQgetvalue(res, 0, 0), "connected") == 0) {
+        room.data = (u_char *) PQgetvalue(res, 0, 1);
+        room.len = PQgetlength(res, 0, 1);
+        ngx_http_sfu_metrics_participants(&room, -1);
     }
 }
 

@@ -26,8 +26,8 @@ void ngx_http_sfu_signal_close_room(ngx_str_t *room);
 
 /*
  * Marks a participant left: parameters room, participant, reason.  One
- * row, the state before and the room, when this statement was the one to
- * do it; ngx_http_sfu_signal_count_left() counts such rows, any number.
+ * row, the state before, when this statement was the one to do it; that
+ * row goes to ngx_http_sfu_signal_count_left().
  */
 extern ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_leave;
 void ngx_http_sfu_signal_count_left(PGresult *res);

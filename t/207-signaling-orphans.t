@@ -7,8 +7,9 @@
 # participant of a live worker, and a row of another edge, are not swept;
 # a whole nginx killed and started again sweeps at start.  An upgrade
 # from version 4 keeps every row.  The SFU worker is a stand-in
-# (t/lib/SFUTest/FakeWorker.pm): what it does when a link drops is
-# t/055's.
+# (t/lib/SFUTest/FakeWorker.pm), but for the last part: a real SFU worker
+# sees the dead process's link drop, and the room's other participants
+# hear that its participant left.
 use strict;
 use warnings;
 use Test::More;
@@ -18,13 +19,24 @@ use SFUTest::Signaling;
 use SFUTest::FakeWorker;
 use SFUTest::Services;
 use SFUTest::WS;
+use SFUTest::Worker;
 
 my $dir = tempdir(CLEANUP => 1);
 my $fw = SFUTest::FakeWorker->new(path => "$dir/w1.sock", id => 1);
 my %START = (workers => ["$dir/w1.sock"], nginx_workers => 2, master => 1,
              http => 'sfu_orphan_sweep 1s;');
-my $sig = SFUTest::Signaling->start(%START);
-ok($fw->wait_for(sub { $sig->workers_up }, 10), 'the stand-in worker is linked');
+# nginx with both worker processes linked to the SFU worker
+sub start_nginx {
+    my (%o) = @_;
+    my $s = SFUTest::Signaling->start(%o);
+    my $path = $o{workers}[0];
+    $fw->wait_for(sub { (() = $s->error_log =~ /sfu worker "\Q$path\E" is up/g) == 2 }, 10)
+        or die "the nginx workers are not both linked to $path\n";
+    return $s;
+}
+
+my $sig = start_nginx(%START);
+ok($sig->workers_up, 'the stand-in worker is linked');
 
 my $EDGE = hostname();
 
@@ -77,18 +89,25 @@ ok(!grep({ !connected($_) } @others), '4 participants of another room connect');
 
 # --- the worker holding it is killed
 
+my $left = $sig->metric('sfu_participants_left_total');
 is(kill(KILL => $pid), 1, "SIGKILL to nginx worker $pid");
 ok($fw->wait_for(sub { my @w = workers_of($master); @w == 2 && !grep { $_ == $pid } @w }, 10),
    'the master starts another worker');
+ok($fw->wait_for(sub { (() = $sig->error_log =~ /sfu worker .* is up/g) == 3 }, 10),
+   'which links to the SFU worker');
 ok($fw->wait_for(sub { join(' ', $sig->state($a->{id})) eq 'left orphaned' }, 15),
    'within the sweep the participant is left, reason orphaned');
 is(held($full), 0, 'the room holds no place again');
 is(join_status($full), 200, 'and takes a join');
+my $swept = 1;
 for my $c (@others) {
     my ($cedge, $cpid) = holder($c->{id});
+    $swept++ if $cpid == $pid;
     is($sig->state($c->{id}), $cpid == $pid ? 'left' : 'connected',
        "a participant of worker $cpid: " . ($cpid == $pid ? 'swept' : 'not swept'));
 }
+ok($fw->wait_for(sub { $sig->metric('sfu_participants_left_total') == $left + $swept }, 10),
+   "sfu_participants_left_total counts the $swept swept");
 like($sig->error_log, qr/orphaned participant\(s\) marked left/, 'the sweep is logged');
 
 # --- live holders and other edges are left alone
@@ -127,7 +146,7 @@ delete $sig->{ngx}{pid};
 is($sig->state($d->{id}), 'connected', 'nginx killed: the participant is still connected');
 # a sweep an hour apart: only the one at start can do it
 $START{http} = 'sfu_orphan_sweep 1h;';
-$sig = SFUTest::Signaling->start(%START);
+$sig = start_nginx(%START);
 ok($fw->wait_for(sub { join(' ', $sig->state($d->{id})) eq 'left orphaned' }, 15),
    'nginx started again: the participant is swept at start');
 is(held($room), 0, 'its room holds no place');
@@ -142,12 +161,35 @@ sql("DROP FUNCTION sfu_connect(text, text, interval, text, integer, text);"
     . " ALTER TABLE sfu_participants DROP COLUMN holder_edge,"
     . " DROP COLUMN holder_pid, DROP COLUMN holder_incarnation;"
     . " DELETE FROM sfu_schema WHERE version = 5");
-$sig = SFUTest::Signaling->start(%START);
+$sig = start_nginx(%START);
 is_deeply([map { $_->[0] } sql('SELECT version FROM sfu_schema ORDER BY version')],
           [1, 2, 3, 4, 5], 'the upgrade from version 4 applied version 5');
 is((sql('SELECT count(*) FROM sfu_participants'))[0][0], $rows, 'no participant was lost');
 my $e = $sig->client($sig->room);
 ok(connected($e), 'a participant joins after the upgrade');
 is((holder($e->{id}))[0], $EDGE, 'and names its holder');
+
+# --- a real SFU worker: the dead process's participants leave its rooms
+
+$sig->stop;
+my $w = SFUTest::Worker->start;
+$sig = start_nginx(%START, workers => [$w->path], http => 'sfu_orphan_sweep 1s;');
+$room = $sig->room;
+my $yara = $w->connect;     # another edge's link to the same worker
+$yara->send({ type => 'client', room => $room, participant => 'yara',
+              role => 'participant', msg => { type => 'join' } });
+ok($yara->expect(sub { ($_[0]{msg}{type} // '') eq 'joined' }), 'yara joins the room at the worker');
+my $x = $sig->client($room);
+ok(connected($x), 'a participant joins through nginx');
+ok($yara->expect(sub { ($_[0]{msg}{type} // '') eq 'participant-joined' }),
+   'yara hears it joined');
+($edge, $pid) = holder($x->{id});
+kill KILL => $pid;
+my $gone = $yara->expect(sub { ($_[0]{msg}{type} // '') eq 'participant-left' }, 10);
+is_deeply($gone && $gone->{msg}, { type => 'participant-left', participant_id => $x->{id},
+                                   reason => 'disconnected' },
+          'its nginx worker killed: yara hears it left, disconnected');
+ok($fw->wait_for(sub { join(' ', $sig->state($x->{id})) eq 'left orphaned' }, 15),
+   'and PostgreSQL has it left, orphaned');
 
 done_testing();
