@@ -5,11 +5,13 @@
  * The first message must be "join" with a join token.  The token is
  * verified, then the participant is claimed in PostgreSQL (sfu_connect():
  * the row exists, has not left, its room is open, and no other connection
- * has it) while the WebSocket is paused; the join goes to the worker that
- * owns the room, and the session is in this process's participant map and
- * in its link's list.  Every later message is validated against its
- * type's table (ngx_http_sfu_signal_msg.c) and forwarded under "msg" of a
- * "client" envelope stamped with the token's room, participant and role.
+ * has it; the row names this process as its holder, for
+ * ngx_http_sfu_orphans.c) while the WebSocket is paused; the join goes to
+ * the worker that owns the room, and the session is in this process's
+ * participant map and in its link's list.  Every later message is
+ * validated against its type's table (ngx_http_sfu_signal_msg.c) and
+ * forwarded under "msg" of a "client" envelope stamped with the token's
+ * room, participant and role.
  *
  * A session ends once: its WebSocket closes (the worker is told with
  * "disconnect"), the client leaves, the worker says it is over (kicked,
