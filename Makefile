@@ -26,7 +26,8 @@ FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SMOKE   ?= -runs=20000
 FUZZ_TIME    ?= 300
 MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt \
-                $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg
+                $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg \
+                $(BUILD)/fuzz/fuzz_procstat
 
 .PHONY: all module sfu turn deps test run bench-api bench-call bench bench-quick \
         fuzz fuzz-smoke clean
@@ -81,6 +82,11 @@ $(BUILD)/fuzz/fuzz_signal_msg: ngx_module/fuzz/fuzz_signal_msg.c \
 
 $(BUILD)/fuzz/fuzz_ws_frame: ngx_module/fuzz/fuzz_ws_frame.c \
 		ngx_module/ngx_http_sfu_ws_frame.c ngx_module/ngx_http_sfu_ws_frame.h
+	mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -o $@
+
+$(BUILD)/fuzz/fuzz_procstat: ngx_module/fuzz/fuzz_procstat.c \
+		ngx_module/ngx_http_sfu_procstat.c ngx_module/ngx_http_sfu_procstat.h
 	mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -o $@
 

@@ -14,6 +14,7 @@
 #include "ngx_http_sfu_turn.h"
 #include "ngx_http_sfu_link.h"
 #include "ngx_http_sfu_signal.h"
+#include "ngx_http_sfu_orphans.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -128,6 +129,20 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_sfu_main_conf_t, pg_timeout),
+      NULL },
+
+    { ngx_string("sfu_edge_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, edge_id),
+      NULL },
+
+    { ngx_string("sfu_orphan_sweep"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, orphan_sweep),
       NULL },
 
     { ngx_string("sfu_redis"),
@@ -326,6 +341,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->pg_conninfo = { 0, NULL };
+     *     smcf->edge_id = { 0, NULL };
      *     smcf->redis_addr = { 0, NULL };
      *     smcf->jwt_secret = { 0, NULL };
      *     smcf->turn_secret = { 0, NULL };
@@ -339,6 +355,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
 
     smcf->pg_pool_size = NGX_CONF_UNSET_UINT;
     smcf->pg_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->orphan_sweep = NGX_CONF_UNSET_MSEC;
     smcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     smcf->redis_fail_mode = NGX_CONF_UNSET_UINT;
     smcf->api_keys = NGX_CONF_UNSET_PTR;
@@ -364,6 +381,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(smcf->pg_pool_size, 4);
     ngx_conf_init_msec_value(smcf->pg_timeout, 5000);
+    ngx_conf_init_msec_value(smcf->orphan_sweep, 30000);
     ngx_conf_init_msec_value(smcf->redis_timeout, 1000);
     ngx_conf_init_uint_value(smcf->redis_fail_mode, NGX_HTTP_SFU_FAIL_OPEN);
     ngx_conf_init_ptr_value(smcf->api_keys, NULL);
@@ -398,7 +416,8 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK
+    if (ngx_http_sfu_orphans_check_conf(cf, smcf) != NGX_CONF_OK
+        || ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_token_check_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_turn_check_conf(cf, smcf) != NGX_CONF_OK)
     {
@@ -772,7 +791,8 @@ ngx_http_sfu_init_process(ngx_cycle_t *cycle)
         || ngx_http_sfu_redis_init_process(cycle) != NGX_OK
         || ngx_http_sfu_turn_init_process(cycle) != NGX_OK
         || ngx_http_sfu_link_init_process(cycle) != NGX_OK
-        || ngx_http_sfu_signal_init_process(cycle) != NGX_OK)
+        || ngx_http_sfu_signal_init_process(cycle) != NGX_OK
+        || ngx_http_sfu_orphans_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -73,6 +73,10 @@ typedef struct {
     ngx_uint_t                 pg_pool_size;
     ngx_msec_t                 pg_timeout;
 
+    /* this edge's name among those sharing PostgreSQL, and its sweep */
+    ngx_str_t                  edge_id;
+    ngx_msec_t                 orphan_sweep;
+
     /* Redis: IP address or unix socket, never a host name */
     ngx_str_t                  redis_addr;
     ngx_msec_t                 redis_timeout;

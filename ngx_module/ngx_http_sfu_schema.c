@@ -286,4 +286,44 @@ const char  *ngx_http_sfu_schema_sql =
 
     "  INSERT INTO sfu_schema (version) VALUES (4);"
     " END IF;"
+    "END $migration$;"
+
+    /*
+     * 5: a connected participant names its holder: the edge (sfu_edge_id)
+     * and the nginx worker process (pid, and its incarnation: boot id and
+     * start time, so that a reused pid is not taken for it) whose
+     * WebSocket has it.  A process that dies without closing its
+     * WebSockets leaves its participants "connected"; the workers of the
+     * same edge find them by holder and mark them left.  Rows connected
+     * before this version have no holder and are never swept.  The
+     * three-argument sfu_connect() stays for modules not yet upgraded.
+     */
+
+    "DO $migration$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM sfu_schema WHERE version = 5) THEN"
+
+    "  ALTER TABLE sfu_participants ADD COLUMN holder_edge text,"
+    "    ADD COLUMN holder_pid integer,"
+    "    ADD COLUMN holder_incarnation text;"
+    "  CREATE INDEX sfu_participants_holders"
+    "    ON sfu_participants (holder_edge, holder_pid)"
+    "    WHERE left_at IS NULL AND holder_edge IS NOT NULL;"
+
+    "  CREATE FUNCTION sfu_connect(p_room text, p_id text, p_hold interval,"
+    "      p_edge text, p_pid integer, p_incarnation text)"
+    "    RETURNS text LANGUAGE plpgsql AS $connect$"
+    "  DECLARE"
+    "    result text;"
+    "  BEGIN"
+    "    result := sfu_connect(p_room, p_id, p_hold);"
+    "    IF result = 'ok' THEN"
+    "      UPDATE sfu_participants SET holder_edge = p_edge,"
+    "          holder_pid = p_pid, holder_incarnation = p_incarnation"
+    "        WHERE id = p_id;"
+    "    END IF;"
+    "    RETURN result;"
+    "  END $connect$;"
+
+    "  INSERT INTO sfu_schema (version) VALUES (5);"
+    " END IF;"
     "END $migration$;";

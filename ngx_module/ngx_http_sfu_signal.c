@@ -5,11 +5,13 @@
  * The first message must be "join" with a join token.  The token is
  * verified, then the participant is claimed in PostgreSQL (sfu_connect():
  * the row exists, has not left, its room is open, and no other connection
- * has it) while the WebSocket is paused; the join goes to the worker that
- * owns the room, and the session is in this process's participant map and
- * in its link's list.  Every later message is validated against its
- * type's table (ngx_http_sfu_signal_msg.c) and forwarded under "msg" of a
- * "client" envelope stamped with the token's room, participant and role.
+ * has it; the row names this process as its holder, for
+ * ngx_http_sfu_orphans.c) while the WebSocket is paused; the join goes to
+ * the worker that owns the room, and the session is in this process's
+ * participant map and in its link's list.  Every later message is
+ * validated against its type's table (ngx_http_sfu_signal_msg.c) and
+ * forwarded under "msg" of a "client" envelope stamped with the token's
+ * room, participant and role.
  *
  * A session ends once: its WebSocket closes (the worker is told with
  * "disconnect"), the client leaves, the worker says it is over (kicked,
@@ -23,6 +25,7 @@
 #include "ngx_http_sfu_json.h"
 #include "ngx_http_sfu_metrics.h"
 #include "ngx_http_sfu_link.h"
+#include "ngx_http_sfu_orphans.h"
 
 
 struct ngx_http_sfu_signal_claim_s {
@@ -60,7 +63,7 @@ static const ngx_http_sfu_ws_handler_t  ngx_http_sfu_signal_ws = {
 
 static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_connect = {
     NGX_HTTP_SFU_STMT_CONNECT, "sfu_connect",
-    "SELECT sfu_connect($1, $2, " NGX_HTTP_SFU_HOLD ")"
+    "SELECT sfu_connect($1, $2, " NGX_HTTP_SFU_HOLD ", $3, $4, $5)"
 };
 
 
@@ -240,7 +243,8 @@ ngx_http_sfu_signal_join(ngx_http_sfu_signal_t *s, json_t *msg)
 {
     u_char                       *p;
     json_t                       *token;
-    ngx_str_t                     jwt, params[2];
+    ngx_str_t                     jwt;
+    ngx_str_t                     params[2 + NGX_HTTP_SFU_HOLDER_PARAMS];
     ngx_int_t                     rc;
     ngx_str_t                     path;
     ngx_msec_t                    rtt;
@@ -312,11 +316,13 @@ ngx_http_sfu_signal_join(ngx_http_sfu_signal_t *s, json_t *msg)
 
     params[0] = claim->room;
     params[1] = claim->participant;
+    ngx_http_sfu_orphans_holder(&params[2]);
 
     /* its own pool: the answer must be heard even if the client goes */
 
     rc = ngx_http_sfu_pg_query(NULL, ngx_cycle->log,
-                               &ngx_http_sfu_stmt_connect, 2, params,
+                               &ngx_http_sfu_stmt_connect,
+                               2 + NGX_HTTP_SFU_HOLDER_PARAMS, params,
                                ngx_http_sfu_signal_claimed, claim);
     if (rc != NGX_OK) {
         ngx_free(claim);

@@ -200,9 +200,27 @@ duplicate SFU worker "/tmp/sfu-refusals-worker.sock"
 
 
 
-=== TEST 20: the same directives, valid, start (the refusals above are not the harness failing)
+=== TEST 20: an edge id with a space
 --- http_config eval
-"$::PG $::TOKEN sfu_redis 127.0.0.1:6379; sfu_join_rate 30r/m; sfu_api_key 0123456789abcdef ops;"
+"$::PG sfu_edge_id 'edge one';"
+--- must_die
+--- error_log
+"sfu_edge_id" "edge one" must be printable ASCII without spaces
+
+
+
+=== TEST 21: an orphan sweep too often
+--- http_config eval
+"$::PG sfu_orphan_sweep 10ms;"
+--- must_die
+--- error_log
+"sfu_orphan_sweep" must be at least 100ms
+
+
+
+=== TEST 22: the same directives, valid, start (the refusals above are not the harness failing)
+--- http_config eval
+"$::PG $::TOKEN sfu_redis 127.0.0.1:6379; sfu_join_rate 30r/m; sfu_api_key 0123456789abcdef ops; sfu_edge_id edge-1; sfu_orphan_sweep 10s;"
 --- config
 location /api/ { sfu_api; }
 location = /t { return 204; }
