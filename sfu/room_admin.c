@@ -164,7 +164,7 @@ tracks_json(const sfu_participant_t *p)
         json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f}",
             "track_id", t->id, "kind", sfu_track_kind_name(t->kind), "source", sfu_track_source_name(t->source),
             "codec", sfu_codec_name(t->codec.id), "packets", (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
-            "bitrate", (json_int_t)t->bitrate, "packets_lost", (json_int_t)sfu_recv_stats_lost(&t->stats),
+            "bitrate", (json_int_t)t->rate.bps, "packets_lost", (json_int_t)sfu_recv_stats_lost(&t->stats),
             "jitter_ms", t->codec.clock_rate ? (t->stats.jitter >> 4) * 1000.0 / t->codec.clock_rate : 0.0));
     }
     return list;

@@ -33,6 +33,8 @@ sfu_subscriber_init(struct sfu_subscriber *sub)
     memset(sub, 0, sizeof(*sub));
     sub->slots = g_ptr_array_new_with_free_func(g_free);
     sfu_negotiate_session_id(sub->session_id, sizeof(sub->session_id));
+    sub->wanted = SFU_QUALITY_HIGH;
+    sfu_bwe_init(&sub->bwe, g_get_monotonic_time());
 }
 
 void
@@ -95,7 +97,7 @@ subscriber_codec(struct sfu_subscriber *sub, const struct sfu_track *t, struct s
 
     *out = t->codec;
     out->has_rtx = t->kind == SFU_SDP_VIDEO;
-    out->feedback = t->kind == SFU_SDP_VIDEO ? SFU_FB_NACK | SFU_FB_PLI | SFU_FB_FIR : 0;
+    out->feedback = t->kind == SFU_SDP_VIDEO ? SFU_FB_NACK | SFU_FB_PLI | SFU_FB_FIR | SFU_FB_REMB : 0;
     for (i = 0; i < sub->pt_count; i++) {
         if (sfu_codec_same_config(&sub->pts[i].config, out)) {
             out->pt = sub->pts[i].pt;
@@ -412,7 +414,45 @@ downtrack_by_ssrc(void *ctx, uint32_t ssrc)
 static void
 subscriber_rtcp(struct sfu_participant *p, uint8_t *pkt, size_t len)
 {
-    sfu_rtcp_from_subscriber(downtrack_by_ssrc, p, pkt, len, g_get_monotonic_time());
+    sfu_rtcp_from_subscriber(downtrack_by_ssrc, p, &p->sub.bwe, pkt, len, g_get_monotonic_time());
+}
+
+enum sfu_quality
+sfu_subscriber_quality(const struct sfu_subscriber *sub)
+{
+    return sub->wanted < sub->bwe.level ? sub->wanted : sub->bwe.level;
+}
+
+/* Every simulcast subscription to the layer its quality allows now. */
+static void
+select_layers(struct sfu_subscriber *sub, int64_t now_us)
+{
+    enum sfu_quality quality = sfu_subscriber_quality(sub);
+    uint64_t remb = sfu_bwe_remb_cap(&sub->bwe, now_us);
+    unsigned video = 0;
+    guint i;
+
+    for (i = 0; i < sub->slots->len; i++) {
+        const struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
+
+        video += s->down.active && s->down.fwd.video;
+    }
+    for (i = 0; i < sub->slots->len; i++) {
+        struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
+
+        if (s->down.active) {
+            sfu_downtrack_select(&s->down, quality, video > 0 ? remb / video : 0, now_us);
+        }
+    }
+}
+
+void
+sfu_subscriber_set_quality(struct sfu_participant *p, enum sfu_quality quality)
+{
+    p->sub.wanted = quality;
+    if (p->sub.slots != NULL) {
+        select_layers(&p->sub, g_get_monotonic_time());
+    }
 }
 
 void
@@ -424,6 +464,9 @@ sfu_subscriber_tick(struct sfu_participant *p, int64_t now_us)
     size_t len;
     guint i;
 
+    if (sub->slots != NULL) {
+        select_layers(sub, now_us);
+    }
     if (sub->peer == NULL || !sub->peer->connected || now_us < sub->report_due_us) {
         return;
     }
