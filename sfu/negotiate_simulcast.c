@@ -52,6 +52,9 @@ sfu_negotiate_read_simulcast(const struct sfu_sdp_media *m, struct sfu_pub_media
         return;
     }
     pm->ext_repaired_rid = pm->codec.has_rtx ? sfu_negotiate_ext_id(m, SFU_EXT_REPAIRED_RID) : 0;
+    /* Each layer's SSRCs come from its rid: an a=ssrc line names one stream of several. */
+    pm->ssrc = 0;
+    pm->rtx_ssrc = 0;
 }
 
 void
