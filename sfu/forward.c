@@ -117,7 +117,8 @@ sfu_forward_packet(struct sfu_forward *f, const struct sfu_rtp_packet *src, bool
     uint16_t seq;
     int rc;
 
-    if (f->started && src->ssrc == f->old_src_ssrc && src->ssrc != f->src_ssrc) {
+    /* Unless a restart asked for a new mapping: a simulcast switch may go back to the stream before. */
+    if (f->started && !f->restart && src->ssrc == f->old_src_ssrc && src->ssrc != f->src_ssrc) {
         return SFU_FORWARD_DROP;
     }
     if (source_changed(f, src)) {

@@ -232,15 +232,14 @@ sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality, 
     return sfu_simulcast_active_at(sim, rank);
 }
 
-bool
-sfu_layer_choice_accept(struct sfu_layer_choice *c, int index, bool keyframe, int64_t now_us)
+enum sfu_layer_verdict
+sfu_layer_choice_accept(struct sfu_layer_choice *c, int index, bool keyframe)
 {
     if (index == c->target && index != c->current && keyframe) {
         c->current = index;
-        c->switched_us = now_us;
-        return true;
+        return SFU_LAYER_SWITCH;
     }
-    return index == c->current && c->current >= 0;
+    return index == c->current && c->current >= 0 ? SFU_LAYER_FORWARD : SFU_LAYER_DROP;
 }
 
 static const char *const quality_names[] = { "low", "medium", "high" };

@@ -72,7 +72,12 @@ struct sfu_simulcast {
 struct sfu_layer_choice {
     int current;                        /* the layer being forwarded; -1 none yet */
     int target;                         /* the layer to switch to at its next key frame; -1 none */
-    int64_t switched_us;                /* when current last changed */
+};
+
+enum sfu_layer_verdict {
+    SFU_LAYER_DROP,                     /* not the layer this subscriber receives */
+    SFU_LAYER_FORWARD,                  /* its current layer */
+    SFU_LAYER_SWITCH,                   /* the target's key frame: now current, a new mapping starts here */
 };
 
 /* Layers for these rids (at most SFU_SIMULCAST_MAX_LAYERS taken); -1 when a cache cannot be allocated. */
@@ -124,11 +129,8 @@ int sfu_simulcast_active_at(const struct sfu_simulcast *sim, unsigned rank);
  */
 int sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality, uint64_t max_bps);
 
-/*
- * The forwarding decision for one packet of layer index: true to forward
- * it (switching current to the target when it is the target's key frame).
- */
-bool sfu_layer_choice_accept(struct sfu_layer_choice *c, int index, bool keyframe, int64_t now_us);
+/* What one packet of layer index is to this subscriber; current moves to the target at its key frame. */
+enum sfu_layer_verdict sfu_layer_choice_accept(struct sfu_layer_choice *c, int index, bool keyframe);
 
 /* "low", "medium", "high", "off"; and back (false for another word; "auto" is high). */
 const char *sfu_quality_name(enum sfu_quality q);

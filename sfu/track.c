@@ -245,6 +245,7 @@ void
 sfu_track_receive_layer(struct sfu_track *t, unsigned index, const struct sfu_rtp_packet *pkt,
     bool retransmission, int64_t now_us)
 {
+    enum sfu_layer_verdict verdict;
     struct sfu_downtrack *d;
     bool keyframe = is_keyframe(t, pkt);
     guint i;
@@ -257,7 +258,12 @@ sfu_track_receive_layer(struct sfu_track *t, unsigned index, const struct sfu_rt
         if (!d->active) {
             continue;
         }
-        if (sfu_layer_choice_accept(&d->layer, (int)index, keyframe, now_us)) {
+        verdict = sfu_layer_choice_accept(&d->layer, (int)index, keyframe);
+        if (verdict == SFU_LAYER_SWITCH) {
+            /* A new mapping, even back to a layer left before (whose late packets forward.c would drop). */
+            sfu_forward_restart(&d->fwd);
+        }
+        if (verdict != SFU_LAYER_DROP) {
             forward_to(d, pkt, keyframe, now_us);
         } else if (d->layer.target >= 0 && d->layer.target != d->layer.current) {
             /* Waiting for the target's key frame: the request repeats, throttled, until it comes. */

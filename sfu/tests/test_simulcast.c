@@ -303,10 +303,24 @@ test_switch(void)
     ok(b.seq == (uint16_t)(a.seq + 2) && b.timestamp == sent(3).timestamp + 3000,
        "and then follow the new layer's own steps");
 
+    now += 1000000;                     /* past the key frame throttle of the layers asked before */
+    ok(selects(&d, SFU_QUALITY_HIGH, 2, 0x300, now), "back to high");
+    n = cap.count;
+    send_layer(t, 2, 8, true, now += 33000);
+    send_layer(t, 2, 9, false, now);
+    send_layer(t, 0, 7, false, now);
+    is_int(cap.count, n + 2, "the layer left before is taken back at its key frame");
+    ok(sent(n).seq == (uint16_t)(sent(n - 1).seq + 1) && sent(n + 1).seq == (uint16_t)(sent(n).seq + 1),
+       "numbering on");
+    now += 1000000;
+    ok(selects(&d, SFU_QUALITY_LOW, 0, 0x100, now), "and low again");
+    send_layer(t, 0, 8, true, now += 33000);
+    is_int(cap.count, n + 3, "switched at the low layer's next key frame");
+
     sfu_forward_set_rtx(&d.fwd, 0xD2, 101);
     n = cap.count;
-    nack[0] = sent(3).seq;
-    nack[1] = sent(2).seq;
+    nack[0] = sent(n - 1).seq;
+    nack[1] = sent(n - 2).seq;
     sfu_downtrack_nack(&d, nack, 2);
     is_int(cap.count, n + 1, "a NACK after the switch is answered; one from before it (another layer) is not");
     a = sent(n);
