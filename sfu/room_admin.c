@@ -170,8 +170,13 @@ layers_json(const struct sfu_simulcast *sim)
     }
     for (i = 0; i < sim->count; i++) {
         const struct sfu_layer *l = &sim->layers[i];
+        unsigned rank = 0;
 
-        json_array_append_new(list, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:f}", "rid", l->rid,
+        while (sim->rank[rank] != i) {
+            rank++;
+        }
+        json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:b, s:I, s:I, s:I, s:I, s:f}", "rid", l->rid,
+            "rank", (int)rank, "pixels", (json_int_t)l->pixels,
             "active", l->active, "packets", (json_int_t)l->packets, "bytes", (json_int_t)l->bytes,
             "bitrate", (json_int_t)l->rate.bps, "packets_lost", (json_int_t)sfu_recv_stats_lost(&l->stats),
             "jitter_ms", jitter_ms(&l->stats)));

@@ -141,7 +141,7 @@ sfu_simulcast_sender_report(struct sfu_simulcast *sim, unsigned index, uint64_t 
 
 void
 sfu_simulcast_packet(struct sfu_simulcast *sim, unsigned index, const struct sfu_rtp_packet *pkt,
-    bool keyframe, bool retransmission, int64_t now_us)
+    bool keyframe, uint32_t pixels, bool retransmission, int64_t now_us)
 {
     struct sfu_layer *l = &sim->layers[index];
 
@@ -154,9 +154,22 @@ sfu_simulcast_packet(struct sfu_simulcast *sim, unsigned index, const struct sfu
     if (keyframe) {
         l->last_keyframe_us = now_us;
     }
+    if (pixels != 0) {
+        l->pixels = pixels;
+    }
 }
 
-/* Insertion sort of the layer indices by bitrate: three at most, and equal rates keep their order. */
+/* Is layer a a bigger encoding than b?  By picture size when both are known, else by bitrate. */
+static bool
+bigger(const struct sfu_layer *a, const struct sfu_layer *b)
+{
+    if (a->pixels != 0 && b->pixels != 0 && a->pixels != b->pixels) {
+        return a->pixels > b->pixels;
+    }
+    return a->rate.bps > b->rate.bps;
+}
+
+/* Insertion sort of the layer indices, smallest first: three at most, and equals keep their order. */
 static void
 rank_layers(struct sfu_simulcast *sim)
 {
@@ -165,7 +178,7 @@ rank_layers(struct sfu_simulcast *sim)
 
     for (i = 1; i < sim->count; i++) {
         v = sim->rank[i];
-        for (j = i; j > 0 && sim->layers[sim->rank[j - 1]].rate.bps > sim->layers[v].rate.bps; j--) {
+        for (j = i; j > 0 && bigger(&sim->layers[sim->rank[j - 1]], &sim->layers[v]); j--) {
             sim->rank[j] = sim->rank[j - 1];
         }
         sim->rank[j] = v;

@@ -9,9 +9,10 @@
  * A layer that stops arriving (the sender dropped it for CPU or bandwidth)
  * is inactive until its packets come back.
  *
- * Layers are ranked by their measured bitrate, lowest first (before any is
- * measured, in the offer's a=simulcast order), so that "low" means the
- * smallest encoding whatever the client named it.  A subscriber's downtrack
+ * Layers are ranked by their size, smallest first: the picture size of
+ * their key frames where the codec says it (VP8), else their measured
+ * bitrate (before any is measured, the offer's a=simulcast order), so that
+ * "low" means the smallest encoding whatever the client named it.  A subscriber's downtrack
  * has a current layer and a target; it moves to the target on the target's
  * next key frame, keeping its own SSRC, sequence numbers and timestamps
  * running (forward.c starts a new mapping for the new source SSRC).
@@ -50,6 +51,7 @@ struct sfu_layer {
     bool active;                        /* packets arrived within SFU_LAYER_TIMEOUT_US */
     int64_t last_packet_us;
     int64_t last_keyframe_us;           /* 0 before any */
+    uint32_t pixels;                    /* width x height of its last key frame; 0 unknown (not VP8) */
     int64_t keyframe_sent_us;
     bool keyframe_pending;
 
@@ -108,9 +110,9 @@ bool sfu_simulcast_same_rids(const struct sfu_simulcast *sim, const char rids[][
 void sfu_simulcast_sender_report(struct sfu_simulcast *sim, unsigned index, uint64_t ntp, uint32_t rtp,
     int64_t now_us);
 
-/* A packet of layer index arrived: statistics, cache, activity. */
+/* A packet of layer index arrived: statistics, cache, activity; pixels of a key frame when known, else 0. */
 void sfu_simulcast_packet(struct sfu_simulcast *sim, unsigned index, const struct sfu_rtp_packet *pkt,
-    bool keyframe, bool retransmission, int64_t now_us);
+    bool keyframe, uint32_t pixels, bool retransmission, int64_t now_us);
 
 /* Bitrates, activity and rank; called a few times a second. */
 void sfu_simulcast_tick(struct sfu_simulcast *sim, int64_t now_us);

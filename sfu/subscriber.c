@@ -203,6 +203,7 @@ sfu_subscriber_add(struct sfu_participant *p, struct sfu_track *t)
     memset(&s->down, 0, sizeof(s->down));
     sfu_forward_init(&s->down.fwd, m->ssrc, codec.pt, codec.clock_rate, t->kind == SFU_SDP_VIDEO,
                      (uint16_t)g_random_int(), g_random_int());
+    s->down.fwd.vp8 = codec.id == SFU_CODEC_VP8;
     sfu_track_attach(t, &s->down);
     sub->changed = true;
     return m->mid;

@@ -186,6 +186,21 @@ sfu_track_unwrap_rtx(struct sfu_track *t, struct sfu_rtp_packet *pkt)
     return true;
 }
 
+/* The picture size a key frame's first packet gives, for ranking simulcast layers; 0 when unknown. */
+static uint32_t
+keyframe_pixels(const struct sfu_track *t, const struct sfu_rtp_packet *pkt)
+{
+    struct sfu_vp8_descriptor vp8;
+    unsigned width, height;
+
+    if (t->codec.id != SFU_CODEC_VP8 || sfu_vp8_parse(&vp8, pkt->payload, pkt->payload_len) != SFU_PAYLOAD_OK
+        || !sfu_vp8_keyframe_size(&vp8, pkt->payload, pkt->payload_len, &width, &height))
+    {
+        return 0;
+    }
+    return width * height;
+}
+
 static bool
 is_keyframe(const struct sfu_track *t, const struct sfu_rtp_packet *pkt)
 {
@@ -250,7 +265,8 @@ sfu_track_receive_layer(struct sfu_track *t, unsigned index, const struct sfu_rt
     bool keyframe = is_keyframe(t, pkt);
     guint i;
 
-    sfu_simulcast_packet(&t->sim, index, pkt, keyframe, retransmission, now_us);
+    sfu_simulcast_packet(&t->sim, index, pkt, keyframe, keyframe ? keyframe_pixels(t, pkt) : 0, retransmission,
+                         now_us);
     t->packets++;
     t->bytes += pkt->len;
     for (i = 0; i < t->downtracks->len; i++) {

@@ -4,14 +4,15 @@
  * rid extensions, layers ranked by bitrate and dropped when silent, a
  * subscriber switched between layers only at the new layer's key frame
  * with its sequence numbers and timestamps running on, its NACKs answered
- * from the right layer's cache, and the downlink estimate from receiver
- * reports and REMB.
+ * from the right layer's cache, VP8 picture ids running on across the
+ * switch, and the downlink estimate from receiver reports and REMB.
  */
 #include "tap.h"
 #include "capture.h"
 #include "fixture.h"
 #include "rtp_build.h"
 #include "rtcp_session.h"
+#include "rtp_payload.h"
 #include "negotiate.h"
 #include "track.h"
 #include "video_media.h"
@@ -202,6 +203,18 @@ test_learning(void)
     sfu_track_free(t);
 }
 
+/* A VP8 key frame of width x height (RFC 6386 9.1 header) on layer. */
+static void
+key_of_size(struct sfu_track *t, unsigned layer, unsigned width, unsigned height, int64_t now)
+{
+    const uint8_t payload[] = { 0x10, 0x50, 0x00, 0x00, 0x9D, 0x01, 0x2A, (uint8_t)width, (uint8_t)(width >> 8),
+                                (uint8_t)height, (uint8_t)(height >> 8) };
+    struct sfu_rtp_packet pkt;
+
+    rtp_build(in, &pkt, 96, 100, 0, 0x100 * (layer + 1), NULL, payload, sizeof(payload));
+    sfu_track_receive_layer(t, layer, &pkt, false, now);
+}
+
 static void
 test_rank(void)
 {
@@ -228,6 +241,16 @@ test_rank(void)
     is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, t->sim.layers[1].rate.bps), 1,
            "a bitrate ceiling takes the highest layer under it");
     is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 1), 2, "and the lowest when none fits");
+
+    /* Still pictures make layers' bitrates close: where key frames give the size, it ranks them. */
+    key_of_size(t, 0, 320, 180, now);
+    key_of_size(t, 1, 640, 360, now);
+    key_of_size(t, 2, 1280, 720, now);
+    sfu_track_tick(t, now + 1);
+    ok(t->sim.layers[0].pixels == 320 * 180 && t->sim.layers[2].pixels == 1280 * 720,
+       "a VP8 key frame tells its layer's picture size");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_LOW, 0), 0, "which ranks before bitrates: low is the smallest");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 0), 2, "high the largest");
     largest_first = false;
     sfu_track_free(t);
 }
@@ -335,6 +358,75 @@ test_switch(void)
     sfu_track_free(t);
 }
 
+/* A VP8 payload with a 15-bit picture id and TL0PICIDX (RFC 7741 4.2), a key frame or not. */
+static void
+vp8_with_ids(uint8_t *payload, uint16_t picture_id, uint8_t tl0picidx, bool key)
+{
+    const uint8_t p[] = { 0x90, 0xC0, (uint8_t)(0x80 | picture_id >> 8), (uint8_t)picture_id, tl0picidx,
+                          key ? 0x50 : 0x51, 0x00, 0x00, 0x9D, 0x01, 0x2A };
+
+    memcpy(payload, p, sizeof(p));
+}
+
+static void
+ids_of(const uint8_t *pkt, size_t len, uint16_t *picture_id, uint8_t *tl0picidx)
+{
+    struct sfu_rtp_packet p;
+    struct sfu_vp8_descriptor d;
+
+    sfu_rtp_parse(&p, (uint8_t *)pkt, len);
+    sfu_vp8_parse(&d, p.payload, p.payload_len);
+    *picture_id = d.picture_id;
+    *tl0picidx = d.tl0picidx;
+}
+
+static void
+test_vp8_numbering(void)
+{
+    struct sfu_forward f;
+    struct sfu_rtp_packet pkt, cached;
+    uint8_t payload[11], out[1600], keep[1600];
+    uint16_t pid;
+    uint8_t tl0;
+    size_t len, keep_len;
+
+    sfu_forward_init(&f, 0xD1, 100, 90000, true, 1, 1);
+    f.vp8 = true;
+    vp8_with_ids(payload, 100, 5, true);
+    rtp_build(in, &pkt, 96, 10, 1000, 0x100, NULL, payload, sizeof(payload));
+    sfu_forward_packet(&f, &pkt, true, 1000000, out, sizeof(out), &len);
+    ids_of(out, len, &pid, &tl0);
+    ok(pid == 100 && tl0 == 5, "the first stream's picture ids go out as they are");
+    vp8_with_ids(payload, 101, 5, false);
+    rtp_build(in, &pkt, 96, 11, 4000, 0x100, NULL, payload, sizeof(payload));
+    sfu_forward_packet(&f, &pkt, false, 1033000, out, sizeof(out), &len);
+
+    /* Another layer: its picture ids are its own (here 30000), its TL0PICIDX too. */
+    vp8_with_ids(payload, 30000, 200, true);
+    rtp_build(in, &pkt, 96, 500, 77000, 0x300, NULL, payload, sizeof(payload));
+    sfu_forward_restart(&f);
+    sfu_forward_packet(&f, &pkt, true, 1066000, out, sizeof(out), &len);
+    memcpy(keep, in, pkt.len);
+    keep_len = pkt.len;
+    ids_of(out, len, &pid, &tl0);
+    ok(pid == 102 && tl0 == 6, "after a switch they run on from the last sent (102, TL0PICIDX 6)");
+    vp8_with_ids(payload, 30001, 200, false);
+    rtp_build(in, &pkt, 96, 501, 80000, 0x300, NULL, payload, sizeof(payload));
+    sfu_forward_packet(&f, &pkt, false, 1099000, out, sizeof(out), &len);
+    ids_of(out, len, &pid, &tl0);
+    ok(pid == 103 && tl0 == 6, "and keep the new stream's steps");
+
+    sfu_rtp_parse(&cached, keep, keep_len);
+    sfu_forward_resend(&f, &cached, 0, out, sizeof(out), &len);
+    ids_of(out, len, &pid, &tl0);
+    ok(pid == 102 && tl0 == 6, "a retransmission carries the numbers its packet was first sent with");
+    vp8_with_ids(payload, 30002, 201, false);
+    rtp_build(in, &pkt, 96, 502, 83000, 0x300, NULL, payload, sizeof(payload));
+    sfu_forward_packet(&f, &pkt, false, 1132000, out, sizeof(out), &len);
+    ids_of(out, len, &pid, &tl0);
+    ok(pid == 104 && tl0 == 7, "and does not move them");
+}
+
 static void
 test_bwe(void)
 {
@@ -424,6 +516,7 @@ main(void)
     test_learning();
     test_rank();
     test_switch();
+    test_vp8_numbering();
     test_bwe();
     test_subscriber_rtcp();
     test_quality_names();
