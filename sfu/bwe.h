@@ -4,10 +4,15 @@
  * the subscriber's RTCP receiver reports on its video, RFC 3550 6.4.2):
  * above 10 % steps down one quality, below 2 % for SFU_BWE_PROBE_US steps
  * back up one.  After a step down, further reports cannot step again for
- * SFU_BWE_SETTLE_US (they may still describe the layer just left).  The
- * subscriber's REMB (goog-remb), when it sends one, is kept as a bitrate
- * ceiling for the layer choice.  No clock of its own, no allocation:
- * callers pass the time.
+ * SFU_BWE_SETTLE_US (they may still describe the layer just left).
+ *
+ * The subscriber's REMB (goog-remb), when it sends one, is a congestion
+ * signal only: a receiver's estimate stays above what it receives unless
+ * it sees delay build up, when it drops to 85 % of that (and it never
+ * climbs past 1.5 times what it receives, so it cannot tell how much more
+ * the link would take).  A recent REMB below 85 % of what the SFU sends
+ * the subscriber steps down as loss does.  No clock of its own, no
+ * allocation: callers pass the time.
  */
 #ifndef SFU_BWE_H
 #define SFU_BWE_H
@@ -20,7 +25,8 @@
 #define SFU_BWE_LOSS_UP 5               /* of 256: below 2 % */
 #define SFU_BWE_SETTLE_US 3000000
 #define SFU_BWE_PROBE_US 8000000
-#define SFU_BWE_REMB_TTL_US 5000000     /* a REMB older than this no longer caps */
+#define SFU_BWE_REMB_TTL_US 2000000     /* a REMB older than this says nothing */
+#define SFU_BWE_REMB_OVERUSE 85         /* percent of the rate sent */
 
 struct sfu_bwe {
     enum sfu_quality level;             /* LOW..HIGH: what the downlink is thought to carry */
@@ -39,7 +45,10 @@ void sfu_bwe_loss(struct sfu_bwe *b, uint8_t fraction_lost, int64_t now_us);
 /* A REMB from the subscriber. */
 void sfu_bwe_remb(struct sfu_bwe *b, uint64_t bitrate, int64_t now_us);
 
-/* The bitrate ceiling from the last REMB, or 0 when there is none recent. */
-uint64_t sfu_bwe_remb_cap(const struct sfu_bwe *b, int64_t now_us);
+/* What the SFU sends the subscriber now (bit/s), against its last REMB; called a few times a second. */
+void sfu_bwe_sending(struct sfu_bwe *b, uint64_t sent_bps, int64_t now_us);
+
+/* The last REMB, or 0 when there is none recent. */
+uint64_t sfu_bwe_last_remb(const struct sfu_bwe *b, int64_t now_us);
 
 #endif

@@ -236,7 +236,7 @@ downlink_json(const struct sfu_subscriber *sub)
 {
     return json_pack("{s:s, s:s, s:s, s:I}", "wanted", sfu_quality_name(sub->wanted),
                      "estimate", sfu_quality_name(sub->bwe.level), "quality", sfu_quality_name(sfu_subscriber_quality(sub)),
-                     "remb", (json_int_t)sfu_bwe_remb_cap(&sub->bwe, g_get_monotonic_time()));
+                     "remb", (json_int_t)sfu_bwe_last_remb(&sub->bwe, g_get_monotonic_time()));
 }
 
 static json_t *

@@ -227,7 +227,7 @@ sfu_simulcast_active_at(const struct sfu_simulcast *sim, unsigned rank)
 }
 
 int
-sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality, uint64_t max_bps)
+sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality)
 {
     unsigned active = sfu_simulcast_active_count(sim);
     unsigned rank;
@@ -238,9 +238,6 @@ sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality, 
     rank = (unsigned)quality;
     if (quality == SFU_QUALITY_HIGH || rank >= active) {
         rank = active - 1;
-    }
-    while (max_bps != 0 && rank > 0 && sim->layers[sfu_simulcast_active_at(sim, rank)].rate.bps > max_bps) {
-        rank--;
     }
     return sfu_simulcast_active_at(sim, rank);
 }

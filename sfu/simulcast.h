@@ -125,11 +125,9 @@ int sfu_simulcast_active_at(const struct sfu_simulcast *sim, unsigned rank);
  * The layer a subscriber allowed up to quality should get: the active
  * layer of that rank (low = lowest, high = highest, medium = the second
  * lowest when there are several), the highest active one below when fewer
- * layers are active; then lower while its bitrate is above max_bps (0: no
- * ceiling), down to the lowest.  -1 for SFU_QUALITY_OFF or when none is
- * active.
+ * layers are active; -1 for SFU_QUALITY_OFF or when none is active.
  */
-int sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality, uint64_t max_bps);
+int sfu_simulcast_choose(const struct sfu_simulcast *sim, enum sfu_quality quality);
 
 /* What one packet of layer index is to this subscriber; current moves to the target at its key frame. */
 enum sfu_layer_verdict sfu_layer_choice_accept(struct sfu_layer_choice *c, int index, bool keyframe);

@@ -429,22 +429,29 @@ static void
 select_layers(struct sfu_subscriber *sub, int64_t now_us)
 {
     enum sfu_quality quality = sfu_subscriber_quality(sub);
-    uint64_t remb = sfu_bwe_remb_cap(&sub->bwe, now_us);
-    unsigned video = 0;
     guint i;
 
-    for (i = 0; i < sub->slots->len; i++) {
-        const struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
-
-        video += s->down.active && s->down.fwd.video;
-    }
     for (i = 0; i < sub->slots->len; i++) {
         struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
 
         if (s->down.active) {
-            sfu_downtrack_select(&s->down, quality, video > 0 ? remb / video : 0, now_us);
+            sfu_downtrack_select(&s->down, quality, now_us);
         }
     }
+}
+
+/* What goes to the subscriber, held against its REMB. */
+static void
+measure_sent(struct sfu_subscriber *sub, int64_t now_us)
+{
+    uint64_t bytes = 0;
+    guint i;
+
+    for (i = 0; i < sub->slots->len; i++) {
+        bytes += ((struct sfu_sub_slot *)g_ptr_array_index(sub->slots, i))->down.fwd.bytes;
+    }
+    sfu_bitrate_tick(&sub->sent, bytes, now_us);
+    sfu_bwe_sending(&sub->bwe, sub->sent.bps, now_us);
 }
 
 void
@@ -466,6 +473,7 @@ sfu_subscriber_tick(struct sfu_participant *p, int64_t now_us)
     guint i;
 
     if (sub->slots != NULL) {
+        measure_sent(sub, now_us);
         select_layers(sub, now_us);
     }
     if (sub->peer == NULL || !sub->peer->connected || now_us < sub->report_due_us) {

@@ -51,6 +51,7 @@ struct sfu_subscriber {
     int64_t report_due_us;
     enum sfu_quality wanted;            /* the client's update-quality; HIGH for auto */
     struct sfu_bwe bwe;                 /* what its downlink carries */
+    struct sfu_bitrate sent;            /* what is sent to it, for its REMB */
 };
 
 void sfu_subscriber_init(struct sfu_subscriber *sub);
@@ -76,10 +77,7 @@ int sfu_subscriber_answer(struct sfu_participant *p, const char *sdp, size_t len
 /* The client's update-quality: its simulcast subscriptions follow at once. */
 void sfu_subscriber_set_quality(struct sfu_participant *p, enum sfu_quality quality);
 
-/*
- * The quality each simulcast subscription gets: the lower of the client's
- * wish and the downlink estimate, under an equal share of its REMB.
- */
+/* The quality each simulcast subscription gets: the lower of the client's wish and the downlink estimate. */
 enum sfu_quality sfu_subscriber_quality(const struct sfu_subscriber *sub);
 
 /* Sender reports, and the layer choice; called a few times a second. */

@@ -133,7 +133,7 @@ sfu_track_attach(struct sfu_track *t, struct sfu_downtrack *d)
     d->track = t;
     d->active = false;
     d->layer.current = -1;
-    d->layer.target = sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 0);
+    d->layer.target = sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH);
     g_ptr_array_add(t->downtracks, d);
 }
 
@@ -347,14 +347,14 @@ sfu_downtrack_request_keyframe(struct sfu_downtrack *d, int64_t now_us)
 }
 
 void
-sfu_downtrack_select(struct sfu_downtrack *d, enum sfu_quality quality, uint64_t max_bps, int64_t now_us)
+sfu_downtrack_select(struct sfu_downtrack *d, enum sfu_quality quality, int64_t now_us)
 {
     int index;
 
     if (d->track == NULL || d->track->sim.count == 0) {
         return;
     }
-    index = sfu_simulcast_choose(&d->track->sim, quality, max_bps);
+    index = sfu_simulcast_choose(&d->track->sim, quality);
     if (index < 0 && quality != SFU_QUALITY_OFF) {
         return;                         /* nothing arrives: keep what was chosen until layers come */
     }

@@ -131,11 +131,11 @@ void sfu_track_request_layer_keyframe(struct sfu_track *t, unsigned index, int64
 void sfu_downtrack_request_keyframe(struct sfu_downtrack *d, int64_t now_us);
 
 /*
- * Points d at the layer sfu_simulcast_choose gives for quality and max_bps
- * (simulcast tracks only): the switch happens at that layer's next key
- * frame, which is asked for; OFF stops its video at once.
+ * Points d at the layer sfu_simulcast_choose gives for quality (simulcast
+ * tracks only): the switch happens at that layer's next key frame, which
+ * is asked for; OFF stops its video at once.
  */
-void sfu_downtrack_select(struct sfu_downtrack *d, enum sfu_quality quality, uint64_t max_bps, int64_t now_us);
+void sfu_downtrack_select(struct sfu_downtrack *d, enum sfu_quality quality, int64_t now_us);
 
 /* Sends a key frame request held back by the throttle, and measures the bitrate; called a few times a second. */
 void sfu_track_tick(struct sfu_track *t, int64_t now_us);

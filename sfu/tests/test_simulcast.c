@@ -199,7 +199,7 @@ test_learning(void)
     is_int(sfu_simulcast_active_count(&t->sim), 1, "and stays so a second later");
     sfu_track_tick(t, 2600000);
     is_int(sfu_simulcast_active_count(&t->sim), 0, "a layer silent for 1.5 s is inactive");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 0), -1, "and no layer is chosen then");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH), -1, "and no layer is chosen then");
     sfu_track_free(t);
 }
 
@@ -234,13 +234,10 @@ test_rank(void)
     sfu_track_tick(t, now);
     ok(t->sim.layers[0].rate.bps > t->sim.layers[1].rate.bps && t->sim.layers[1].rate.bps > t->sim.layers[2].rate.bps,
        "each layer's bitrate is measured");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_LOW, 0), 2, "low is the layer with the lowest bitrate (q)");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_MEDIUM, 0), 1, "medium the middle one (h)");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 0), 0, "high the highest (f)");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_OFF, 0), -1, "off none");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, t->sim.layers[1].rate.bps), 1,
-           "a bitrate ceiling takes the highest layer under it");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 1), 2, "and the lowest when none fits");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_LOW), 2, "low is the layer with the lowest bitrate (q)");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_MEDIUM), 1, "medium the middle one (h)");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH), 0, "high the highest (f)");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_OFF), -1, "off none");
 
     /* Still pictures make layers' bitrates close: where key frames give the size, it ranks them. */
     key_of_size(t, 0, 320, 180, now);
@@ -249,8 +246,8 @@ test_rank(void)
     sfu_track_tick(t, now + 1);
     ok(t->sim.layers[0].pixels == 320 * 180 && t->sim.layers[2].pixels == 1280 * 720,
        "a VP8 key frame tells its layer's picture size");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_LOW, 0), 0, "which ranks before bitrates: low is the smallest");
-    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH, 0), 2, "high the largest");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_LOW), 0, "which ranks before bitrates: low is the smallest");
+    is_int(sfu_simulcast_choose(&t->sim, SFU_QUALITY_HIGH), 2, "high the largest");
     largest_first = false;
     sfu_track_free(t);
 }
@@ -269,7 +266,7 @@ static bool
 selects(struct sfu_downtrack *d, enum sfu_quality quality, int layer, uint32_t ssrc, int64_t now)
 {
     request_count = 0;
-    sfu_downtrack_select(d, quality, 0, now);
+    sfu_downtrack_select(d, quality, now);
     return d->layer.target == layer && request_count == 1 && requested[0] == ssrc;
 }
 
@@ -350,7 +347,7 @@ test_switch(void)
     ok(a.ssrc == 0xD2 && a.payload[0] == (uint8_t)(nack[0] >> 8) && a.payload[1] == (uint8_t)nack[0]
        && memcmp(a.payload + 2, vp8_key, sizeof(vp8_key)) == 0, "from the low layer's cache, as RTX");
 
-    sfu_downtrack_select(&d, SFU_QUALITY_OFF, 0, now);
+    sfu_downtrack_select(&d, SFU_QUALITY_OFF, now);
     n = cap.count;
     send_layer(t, 0, 7, true, now += 33000);
     send_layer(t, 2, 7, true, now);
@@ -455,10 +452,21 @@ test_bwe(void)
     sfu_bwe_loss(&b, 0, 29000000);
     ok(b.level == SFU_QUALITY_HIGH, "which bring it back to high");
 
-    is_int(sfu_bwe_remb_cap(&b, 29000000), 0, "no REMB, no ceiling");
-    sfu_bwe_remb(&b, 300000, 30000000);
-    ok(sfu_bwe_remb_cap(&b, 31000000) == 300000, "a REMB is a ceiling");
-    is_int(sfu_bwe_remb_cap(&b, 36000000), 0, "for 5 s");
+    sfu_bwe_sending(&b, 2000000, 29500000);
+    ok(b.level == SFU_QUALITY_HIGH, "no REMB, no congestion");
+    sfu_bwe_remb(&b, 1800000, 33000000);
+    sfu_bwe_sending(&b, 2000000, 33100000);
+    ok(b.level == SFU_QUALITY_HIGH, "a REMB at 90 %% of what is sent is no congestion");
+    sfu_bwe_remb(&b, 1600000, 34000000);
+    sfu_bwe_sending(&b, 2000000, 34100000);
+    ok(b.level == SFU_QUALITY_MEDIUM, "one at 80 %% is: a step down");
+    ok(sfu_bwe_last_remb(&b, 35000000) == 1600000, "the last REMB is kept");
+    sfu_bwe_remb(&b, 500000, 35000000);
+    sfu_bwe_sending(&b, 2000000, 36000000);
+    ok(b.level == SFU_QUALITY_MEDIUM, "REMBs within 3 s of a step are not held against the new rate");
+    is_int(sfu_bwe_last_remb(&b, 38000000), 0, "a REMB is forgotten after 2 s");
+    sfu_bwe_sending(&b, 2000000, 40000000);
+    ok(b.level == SFU_QUALITY_MEDIUM, "and then says nothing");
 }
 
 static struct sfu_downtrack *lookup_target;
@@ -489,7 +497,7 @@ test_subscriber_rtcp(void)
     sfu_rtcp_write_remb(&w, 0x5151, 450000, &ssrc, 1);
     sfu_rtcp_from_subscriber(lookup, NULL, &b, buf, w.len, 5000000);
     ok(b.level == SFU_QUALITY_MEDIUM, "a subscriber's receiver report with 25 %% loss on its video steps it down");
-    ok(sfu_bwe_remb_cap(&b, 5000000) == 450000, "its REMB is the ceiling");
+    ok(sfu_bwe_last_remb(&b, 5000000) == 450000, "its REMB is kept");
     block.ssrc = 0xEE;
     sfu_rtcp_writer_init(&w, buf, sizeof(buf));
     sfu_rtcp_write_rr(&w, 0x5151, &block, 1);
