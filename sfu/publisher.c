@@ -432,8 +432,12 @@ track_for_packet(struct sfu_publisher *pub, const struct sfu_rtp_packet *pkt, bo
 
     for (i = 0; i < pub->tracks->len; i++) {
         t = g_ptr_array_index(pub->tracks, i);
-        if (t->sim.count > 0 && (*layer = sfu_simulcast_classify(&t->sim, pkt, rtx)) >= 0) {
-            return t;
+        if (t->sim.count > 0) {
+            /* Its layers have the SSRCs: the track's own stays 0 and names nothing. */
+            if ((*layer = sfu_simulcast_classify(&t->sim, pkt, rtx)) >= 0) {
+                return t;
+            }
+            continue;
         }
         if (pkt->ssrc == t->ssrc || (pkt->ssrc == t->rtx_ssrc && t->rtx_ssrc != 0)) {
             *rtx = pkt->ssrc != t->ssrc;

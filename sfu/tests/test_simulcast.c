@@ -74,6 +74,16 @@ read_offer(const char *sdp, size_t len, struct sfu_pub_offer *d)
     return true;
 }
 
+/* The fixture's text with its first "from" replaced by "to", in a buffer freed by the caller. */
+static char *
+edited_fixture(const char *name, const char *from, const char *to)
+{
+    const char *sdp = fixture(name, NULL);
+    const char *at = strstr(sdp, from);
+
+    return g_strdup_printf("%.*s%s%s", (int)(at - sdp), sdp, to, at + strlen(from));
+}
+
 static void
 test_negotiation(void)
 {
@@ -87,7 +97,7 @@ test_negotiation(void)
     const char *answer;
     size_t len;
     const char *sdp = fixture("chromium_simulcast_publish.sdp", &len);
-    char *stripped, *line;
+    char *stripped;
 
     ok(read_offer(sdp, len, &decided), "Chromium's simulcast offer is read");
     v = video_of(&decided);
@@ -107,9 +117,8 @@ test_negotiation(void)
        && sfu_sdp_check(sfu_negotiate_parsed(), &err) == SFU_SDP_OK, "the answer parses and passes the checks");
 
     /* Without the rid extension the layers could not be told apart. */
-    stripped = g_strdup(sdp);
-    line = strstr(stripped, "a=extmap:10 ");
-    memmove(line, strchr(line, '\n') + 1, strlen(strchr(line, '\n') + 1) + 1);
+    stripped = edited_fixture("chromium_simulcast_publish.sdp",
+                              "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n", "");
     ok(read_offer(stripped, strlen(stripped), &decided), "the offer without the rid extension is read");
     v = video_of(&decided);
     ok(v != NULL && v->rid_count == 0 && v->ext_rid == 0, "as one encoding");
@@ -118,6 +127,23 @@ test_negotiation(void)
     ok(answer != NULL && strstr(answer, "a=simulcast") == NULL && strstr(answer, "a=rid") == NULL,
        "answered without a=simulcast or a=rid");
     g_free(stripped);
+}
+
+static void
+test_odd_rids(void)
+{
+    static struct sfu_pub_offer decided;
+    const struct sfu_pub_media *v;
+    char *sdp = edited_fixture("chromium_simulcast_publish.sdp", "a=simulcast:send h;m;l\r\n",
+                               "a=rid:x send\r\na=rid:abcdefghijklmnopq send\r\na=rid:z send\r\n"
+                               "a=simulcast:send abcdefghijklmnopq;h,m;~l;y;x;z\r\n");
+
+    ok(read_offer(sdp, strlen(sdp), &decided), "an offer with odd rids is read");
+    v = video_of(&decided);
+    ok(v != NULL && v->rid_count == 3 && strcmp(v->rids[0], "h") == 0 && strcmp(v->rids[1], "l") == 0
+       && strcmp(v->rids[2], "x") == 0, "h, ~l and x are taken: not the 17-character rid, the alternative m, "
+       "y without a=rid, nor z past three");
+    g_free(sdp);
 }
 
 /* A VP8 track of three layers named by these rids. */
@@ -521,6 +547,7 @@ int
 main(void)
 {
     test_negotiation();
+    test_odd_rids();
     test_learning();
     test_rank();
     test_switch();
