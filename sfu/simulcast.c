@@ -153,6 +153,7 @@ sfu_simulcast_packet(struct sfu_simulcast *sim, unsigned index, const struct sfu
     l->active = true;
     if (keyframe) {
         l->last_keyframe_us = now_us;
+        l->keyframe_pending = false;    /* what a held-back request asked for has come */
     }
     if (pixels != 0) {
         l->pixels = pixels;
