@@ -12,6 +12,7 @@ sfu_bwe_init(struct sfu_bwe *b, int64_t now_us)
     b->clean_since_us = 0;
     b->remb_bps = 0;
     b->remb_us = 0;
+    b->remb_fell = false;
 }
 
 /* Congestion: one step down, unless a step was taken too recently for the signal to be about it. */
@@ -51,6 +52,7 @@ sfu_bwe_loss(struct sfu_bwe *b, uint8_t fraction_lost, int64_t now_us)
 void
 sfu_bwe_remb(struct sfu_bwe *b, uint64_t bitrate, int64_t now_us)
 {
+    b->remb_fell = b->remb_us != 0 && bitrate < b->remb_bps;
     b->remb_bps = bitrate;
     b->remb_us = now_us;
 }
@@ -67,7 +69,7 @@ sfu_bwe_sending(struct sfu_bwe *b, uint64_t sent_bps, int64_t now_us)
     uint64_t remb = sfu_bwe_last_remb(b, now_us);
 
     /* A REMB from before the last step may still be about the rate before it. */
-    if (remb != 0 && b->remb_us - b->changed_us >= SFU_BWE_SETTLE_US
+    if (remb != 0 && b->remb_fell && b->remb_us - b->changed_us >= SFU_BWE_SETTLE_US
         && remb * 100 < sent_bps * SFU_BWE_REMB_OVERUSE)
     {
         congested(b, now_us);

@@ -10,8 +10,9 @@
  * signal only: a receiver's estimate stays above what it receives unless
  * it sees delay build up, when it drops to 85 % of that (and it never
  * climbs past 1.5 times what it receives, so it cannot tell how much more
- * the link would take).  A recent REMB below 85 % of what the SFU sends
- * the subscriber steps down as loss does.  No clock of its own, no
+ * the link would take).  A recent REMB that fell from the one before and
+ * is below 85 % of what the SFU sends the subscriber steps down as loss
+ * does; one that is still climbing after a step up is only catching up.  No clock of its own, no
  * allocation: callers pass the time.
  */
 #ifndef SFU_BWE_H
@@ -34,6 +35,7 @@ struct sfu_bwe {
     int64_t clean_since_us;             /* the first of the current run of reports below 2 %; 0 none */
     uint64_t remb_bps;
     int64_t remb_us;
+    bool remb_fell;                     /* below the REMB before it: the receiver saw delay build up */
 };
 
 /* Starts at HIGH: browsers start every layer, and loss shows soon if the link cannot take it. */

@@ -480,12 +480,16 @@ test_bwe(void)
 
     sfu_bwe_sending(&b, 2000000, 29500000);
     ok(b.level == SFU_QUALITY_HIGH, "no REMB, no congestion");
+    sfu_bwe_remb(&b, 1000000, 32000000);
+    sfu_bwe_remb(&b, 1500000, 32500000);
+    sfu_bwe_sending(&b, 2000000, 32600000);
+    ok(b.level == SFU_QUALITY_HIGH, "a REMB at 75 %% that is still climbing is catching up, no congestion");
     sfu_bwe_remb(&b, 1800000, 33000000);
     sfu_bwe_sending(&b, 2000000, 33100000);
-    ok(b.level == SFU_QUALITY_HIGH, "a REMB at 90 %% of what is sent is no congestion");
+    ok(b.level == SFU_QUALITY_HIGH, "a REMB at 90 %% of what is sent is none");
     sfu_bwe_remb(&b, 1600000, 34000000);
     sfu_bwe_sending(&b, 2000000, 34100000);
-    ok(b.level == SFU_QUALITY_MEDIUM, "one at 80 %% is: a step down");
+    ok(b.level == SFU_QUALITY_MEDIUM, "one that fell to 80 %% is: a step down");
     ok(sfu_bwe_last_remb(&b, 35000000) == 1600000, "the last REMB is kept");
     sfu_bwe_remb(&b, 500000, 35000000);
     sfu_bwe_sending(&b, 2000000, 36000000);
