@@ -22,7 +22,7 @@ static const char *const  ngx_http_sfu_signal_pcs[] = {
 };
 
 static const char *const  ngx_http_sfu_signal_qualities[] = {
-    "low", "medium", "high", "auto", NULL
+    "low", "medium", "high", "auto", "off", NULL
 };
 
 

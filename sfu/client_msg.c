@@ -199,10 +199,8 @@ parse_fields(json_t *msg, struct sfu_client_msg *out, struct sfu_msg_error *err)
         if (out->quality == NULL) {
             return -1;
         }
-        if (strcmp(out->quality, "low") != 0 && strcmp(out->quality, "medium") != 0
-            && strcmp(out->quality, "high") != 0 && strcmp(out->quality, "auto") != 0)
-        {
-            return sfu_msg_refuse(err, "bad-message", "\"quality\" must be low, medium, high or auto");
+        if (!sfu_quality_parse(out->quality, &out->quality_level)) {
+            return sfu_msg_refuse(err, "bad-message", "\"quality\" must be low, medium, high, auto or off");
         }
         return 0;
     case SFU_CLIENT_TOGGLE_AUDIO:

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "simulcast.h"
+
 #define SFU_CHAT_MAX 4096               /* bytes of a chat message's text */
 #define SFU_NAME_MAX 1024               /* bytes of a display name */
 
@@ -46,6 +48,7 @@ struct sfu_client_msg {
     bool audio;                         /* join: the initial media state, true unless given */
     bool video;
     const char *quality;                /* update-quality */
+    enum sfu_quality quality_level;     /* it read: "auto" is SFU_QUALITY_HIGH */
     const char *text;                   /* chat */
 };
 

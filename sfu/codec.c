@@ -22,7 +22,7 @@ static const char *const codec_names[] = {
 };
 
 /* Feedback strings as written in a=rtcp-fb, indexed by bit. */
-static const char *const feedback_names[] = { "nack", "nack pli", "ccm fir" };
+static const char *const feedback_names[] = { "nack", "nack pli", "ccm fir", "goog-remb" };
 
 const char *
 sfu_codec_name(enum sfu_codec_id id)
@@ -194,7 +194,8 @@ sfu_codec_select(const struct sfu_sdp_media *m, enum sfu_codec_id id, struct sfu
         return false;
     }
     /* Audio gets no feedback: Opus conceals loss better than a retransmission arrives. */
-    out->feedback = id == SFU_CODEC_OPUS ? 0 : sfu_codec_feedback(best);
+    /* The SFU estimates no publisher's uplink: it sends publishers no REMB. */
+    out->feedback = id == SFU_CODEC_OPUS ? 0 : sfu_codec_feedback(best) & ~(unsigned)SFU_FB_REMB;
     rtx = (out->feedback & SFU_FB_NACK) ? find_rtx(m, best->payload_type) : NULL;
     if (rtx != NULL) {
         out->has_rtx = true;

@@ -31,6 +31,7 @@ enum {
     SFU_FB_NACK = 1 << 0,       /* "nack": answered from the packet cache */
     SFU_FB_PLI = 1 << 1,        /* "nack pli" */
     SFU_FB_FIR = 1 << 2,        /* "ccm fir" */
+    SFU_FB_REMB = 1 << 3,       /* "goog-remb": offered to subscribers only, for their downlink estimate */
 };
 
 #define SFU_CODEC_FMTP_MAX 160

@@ -86,6 +86,7 @@ start_mapping(struct sfu_forward *f, const struct sfu_rtp_packet *src, int64_t n
     f->src_max_seq = src->seq;
     f->started = true;
     f->restart = false;
+    sfu_vp8_numbering_restart(&f->vp8_numbering);
 }
 
 /* Copies src into out with the view rebased there, then applies the extension map. */
@@ -117,7 +118,8 @@ sfu_forward_packet(struct sfu_forward *f, const struct sfu_rtp_packet *src, bool
     uint16_t seq;
     int rc;
 
-    if (f->started && src->ssrc == f->old_src_ssrc && src->ssrc != f->src_ssrc) {
+    /* Unless a restart asked for a new mapping: a simulcast switch may go back to the stream before. */
+    if (f->started && !f->restart && src->ssrc == f->old_src_ssrc && src->ssrc != f->src_ssrc) {
         return SFU_FORWARD_DROP;
     }
     if (source_changed(f, src)) {
@@ -138,6 +140,9 @@ sfu_forward_packet(struct sfu_forward *f, const struct sfu_rtp_packet *src, bool
     sfu_rtp_set_payload_type(&pkt, f->pt);
     sfu_rtp_set_seq(&pkt, seq);
     sfu_rtp_set_timestamp(&pkt, sfu_forward_timestamp(f, src->timestamp));
+    if (f->vp8) {
+        sfu_vp8_numbering_apply(&f->vp8_numbering, pkt.payload, pkt.payload_len, true);
+    }
     if (sfu_seq_newer(seq, f->max_seq)) {
         f->max_seq = seq;
         f->max_ts = pkt.timestamp;
@@ -181,12 +186,18 @@ sfu_forward_resend(struct sfu_forward *f, const struct sfu_rtp_packet *cached, u
         sfu_rtp_set_ssrc(&pkt, f->ssrc);
         sfu_rtp_set_payload_type(&pkt, f->pt);
         sfu_rtp_set_seq(&pkt, out_seq);
+        if (f->vp8) {
+            sfu_vp8_numbering_apply(&f->vp8_numbering, pkt.payload, pkt.payload_len, false);
+        }
     } else {
         /* RFC 4588: the original sequence number, then the original payload, without its padding. */
         if (header_len + 2 + cached->payload_len > max_len) {
             return SFU_FORWARD_ERROR;
         }
         memcpy(out + header_len + 2, cached->payload, cached->payload_len);
+        if (f->vp8) {
+            sfu_vp8_numbering_apply(&f->vp8_numbering, out + header_len + 2, cached->payload_len, false);
+        }
         sfu_put_be16(out + header_len, out_seq);
         out[0] &= (uint8_t)~0x20;
         sfu_rtp_set_ssrc(&pkt, f->rtx_ssrc);

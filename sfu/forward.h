@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "rtp.h"
+#include "vp8_numbering.h"
 
 enum sfu_forward_result {
     SFU_FORWARD_ERROR = -1,             /* does not fit the buffer, or an extension id the packet cannot hold */
@@ -36,6 +37,8 @@ struct sfu_forward {
     uint32_t clock_rate;
     bool video;
     uint8_t ext_map[256];               /* publisher id -> subscriber id; 0 drops the element */
+    bool vp8;                           /* VP8 picture ids and TL0PICIDX run on across mappings too */
+    struct sfu_vp8_numbering vp8_numbering;
 
     /* The current mapping from the publisher's stream. */
     bool started;

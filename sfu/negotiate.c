@@ -14,7 +14,7 @@
 
 /* Storage the built answer points into; the caller writes it before the next build. */
 static struct sfu_sdp_codec answer_codecs[SFU_SDP_MAX_MEDIA][2];
-static struct sfu_sdp_extmap answer_extmaps[SFU_SDP_MAX_MEDIA][3];
+static struct sfu_sdp_extmap answer_extmaps[SFU_SDP_MAX_MEDIA][5];
 static struct sfu_sdp_candidate local_candidates[SFU_SDP_MAX_CANDIDATES];
 static struct sfu_sdp_session scratch_parsed, scratch_built;
 static char scratch_text[2 * SFU_SDP_MAX_SIZE];
@@ -153,8 +153,8 @@ mid_is_token(struct sfu_sdp_str mid)
     return mid.len > 0;
 }
 
-static uint8_t
-ext_id(const struct sfu_sdp_media *m, const char *uri)
+uint8_t
+sfu_negotiate_ext_id(const struct sfu_sdp_media *m, const char *uri)
 {
     const struct sfu_sdp_extmap *e = sfu_sdp_extmap_by_uri(m, uri);
 
@@ -247,11 +247,12 @@ decide_media(const struct sfu_sdp_session *s, const struct sfu_sdp_media *m, enu
         (*tracks)++;
     }
     read_ssrcs(m, pm);
-    pm->ext_mid = ext_id(m, SFU_EXT_MID);
+    pm->ext_mid = sfu_negotiate_ext_id(m, SFU_EXT_MID);
     if (m->kind == SFU_SDP_AUDIO) {
-        pm->ext_audio_level = ext_id(m, SFU_EXT_AUDIO_LEVEL);
+        pm->ext_audio_level = sfu_negotiate_ext_id(m, SFU_EXT_AUDIO_LEVEL);
     } else {
-        pm->ext_video_orientation = ext_id(m, SFU_EXT_VIDEO_ORIENTATION);
+        pm->ext_video_orientation = sfu_negotiate_ext_id(m, SFU_EXT_VIDEO_ORIENTATION);
+        sfu_negotiate_read_simulcast(m, pm);
     }
 }
 
@@ -325,6 +326,8 @@ put_extmaps(const struct sfu_pub_media *pm, struct sfu_sdp_extmap *ext, struct s
         { pm->ext_mid, SFU_EXT_MID },
         { pm->ext_audio_level, SFU_EXT_AUDIO_LEVEL },
         { pm->ext_video_orientation, SFU_EXT_VIDEO_ORIENTATION },
+        { pm->ext_rid, SFU_EXT_RID },
+        { pm->ext_repaired_rid, SFU_EXT_REPAIRED_RID },
     };
     size_t i;
 
@@ -383,6 +386,7 @@ sfu_negotiate_publish_answer(const struct sfu_sdp_session *offer, const struct s
         a->codecs = answer_codecs[i];
         a->codec_count = sfu_codec_to_sdp(&pm->codec, &answer_codecs[i][0], &answer_codecs[i][1]);
         put_extmaps(pm, answer_extmaps[i], a);
+        sfu_negotiate_put_simulcast(pm, a);
         sfu_negotiate_put_local(local, setup, first, a);
         first = false;
     }

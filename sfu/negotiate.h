@@ -21,6 +21,7 @@
 
 #include "codec.h"
 #include "sdp.h"
+#include "simulcast.h"
 
 #define SFU_MID_MAX 32                  /* longer mids are refused */
 #define SFU_ID_MAX 64                   /* participant, track and msid ids */
@@ -33,6 +34,8 @@
 #define SFU_EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define SFU_EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define SFU_EXT_VIDEO_ORIENTATION "urn:3gpp:video-orientation"
+#define SFU_EXT_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define SFU_EXT_REPAIRED_RID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
 
 /* The ids the SFU gives them in its subscribe offers. */
 enum {
@@ -82,6 +85,11 @@ struct sfu_pub_media {
     uint8_t ext_mid;                    /* the publisher's extension ids; 0 absent */
     uint8_t ext_audio_level;
     uint8_t ext_video_orientation;
+    /* Simulcast (video only): the rids taken from a=simulcast send, in its order; 0 without. */
+    char rids[SFU_SIMULCAST_MAX_LAYERS][SFU_RID_MAX + 1];
+    unsigned rid_count;
+    uint8_t ext_rid;
+    uint8_t ext_repaired_rid;
 };
 
 struct sfu_pub_offer {

@@ -102,7 +102,7 @@ sfu_publisher_clear(struct sfu_participant *p)
 }
 
 static void
-send_keyframe_request(struct sfu_track *t, void *ctx)
+send_keyframe_request(struct sfu_track *t, uint32_t ssrc, void *ctx)
 {
     struct sfu_participant *p = ctx;
     uint8_t buf[64 + SFU_TRANSPORT_TRAILER];
@@ -111,7 +111,7 @@ send_keyframe_request(struct sfu_track *t, void *ctx)
     if (p->pub.peer == NULL) {
         return;
     }
-    len = sfu_rtcp_keyframe_request(p->pub.peer->rtcp_ssrc, t, &p->pub.fir_seq, buf, sizeof(buf) - SFU_TRANSPORT_TRAILER);
+    len = sfu_rtcp_keyframe_request(p->pub.peer->rtcp_ssrc, t, ssrc, &p->pub.fir_seq, buf, sizeof(buf) - SFU_TRANSPORT_TRAILER);
     if (len > 0) {
         sfu_peer_send_rtcp(p->pub.peer, buf, len, sizeof(buf));
     }
@@ -418,9 +418,13 @@ sfu_publisher_stop_screen(struct sfu_participant *p, struct sfu_msg_error *err)
     return 0;
 }
 
-/* The track an RTP packet belongs to; an SSRC the offer did not name is learnt from the mid extension. */
+/*
+ * The track an RTP packet belongs to (and its simulcast layer, or -1); an
+ * SSRC the offer did not name is learnt from the mid extension, and for
+ * simulcast from the rid extensions.
+ */
 static struct sfu_track *
-track_for_packet(struct sfu_publisher *pub, const struct sfu_rtp_packet *pkt, bool *rtx)
+track_for_packet(struct sfu_publisher *pub, const struct sfu_rtp_packet *pkt, bool *rtx, int *layer)
 {
     struct sfu_rtp_ext ext;
     struct sfu_track *t;
@@ -428,6 +432,13 @@ track_for_packet(struct sfu_publisher *pub, const struct sfu_rtp_packet *pkt, bo
 
     for (i = 0; i < pub->tracks->len; i++) {
         t = g_ptr_array_index(pub->tracks, i);
+        if (t->sim.count > 0) {
+            /* Its layers have the SSRCs: the track's own stays 0 and names nothing. */
+            if ((*layer = sfu_simulcast_classify(&t->sim, pkt, rtx)) >= 0) {
+                return t;
+            }
+            continue;
+        }
         if (pkt->ssrc == t->ssrc || (pkt->ssrc == t->rtx_ssrc && t->rtx_ssrc != 0)) {
             *rtx = pkt->ssrc != t->ssrc;
             return t;
@@ -439,6 +450,10 @@ track_for_packet(struct sfu_publisher *pub, const struct sfu_rtp_packet *pkt, bo
             || ext.len != strlen(t->mid) || memcmp(ext.value, t->mid, ext.len) != 0)
         {
             continue;
+        }
+        if (t->sim.count > 0) {
+            *layer = sfu_simulcast_learn(&t->sim, pkt, rtx);
+            return *layer >= 0 ? t : NULL;
         }
         if (pkt->payload_type == t->codec.pt && t->ssrc == 0) {
             t->ssrc = pkt->ssrc;
@@ -459,14 +474,19 @@ publisher_rtp(struct sfu_participant *p, uint8_t *data, size_t len)
     struct sfu_rtp_packet pkt;
     struct sfu_track *t;
     bool rtx = false;
+    int layer = -1;
 
-    if (sfu_rtp_parse(&pkt, data, len) != SFU_RTP_OK || (t = track_for_packet(&p->pub, &pkt, &rtx)) == NULL) {
+    if (sfu_rtp_parse(&pkt, data, len) != SFU_RTP_OK || (t = track_for_packet(&p->pub, &pkt, &rtx, &layer)) == NULL) {
         return;
     }
     if (rtx && !sfu_track_unwrap_rtx(t, &pkt)) {
         return;
     }
-    sfu_track_receive(t, &pkt, rtx, g_get_monotonic_time());
+    if (layer >= 0) {
+        sfu_track_receive_layer(t, (unsigned)layer, &pkt, rtx, g_get_monotonic_time());
+    } else {
+        sfu_track_receive(t, &pkt, rtx, g_get_monotonic_time());
+    }
 }
 
 static void

@@ -173,6 +173,38 @@ peer_json(const struct sfu_peer *peer)
                      "srtp_errors", (json_int_t)s.srtp_errors);
 }
 
+static double
+jitter_ms(const struct sfu_recv_stats *stats)
+{
+    return stats->clock_rate ? (stats->jitter >> 4) * 1000.0 / stats->clock_rate : 0.0;
+}
+
+/* A simulcast track's layers, in offer order; NULL (the key left out) for a plain track. */
+static json_t *
+layers_json(const struct sfu_simulcast *sim)
+{
+    json_t *list;
+    unsigned i;
+
+    if (sim->count == 0 || (list = json_array()) == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < sim->count; i++) {
+        const struct sfu_layer *l = &sim->layers[i];
+        unsigned rank = 0;
+
+        while (sim->rank[rank] != i) {
+            rank++;
+        }
+        json_array_append_new(list, json_pack("{s:s, s:i, s:I, s:b, s:I, s:I, s:I, s:I, s:f}", "rid", l->rid,
+            "rank", (int)rank, "pixels", (json_int_t)l->pixels,
+            "active", l->active, "packets", (json_int_t)l->packets, "bytes", (json_int_t)l->bytes,
+            "bitrate", (json_int_t)l->rate.bps, "packets_lost", (json_int_t)sfu_recv_stats_lost(&l->stats),
+            "jitter_ms", jitter_ms(&l->stats)));
+    }
+    return list;
+}
+
 static json_t *
 tracks_json(const sfu_participant_t *p)
 {
@@ -182,13 +214,20 @@ tracks_json(const sfu_participant_t *p)
     for (i = 0; list != NULL && i < p->pub.tracks->len; i++) {
         const struct sfu_track *t = g_ptr_array_index(p->pub.tracks, i);
 
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f}",
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o*}",
             "track_id", t->id, "kind", sfu_track_kind_name(t->kind), "source", sfu_track_source_name(t->source),
             "codec", sfu_codec_name(t->codec.id), "packets", (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
-            "bitrate", (json_int_t)t->bitrate, "packets_lost", (json_int_t)sfu_recv_stats_lost(&t->stats),
-            "jitter_ms", t->codec.clock_rate ? (t->stats.jitter >> 4) * 1000.0 / t->codec.clock_rate : 0.0));
+            "bitrate", (json_int_t)t->rate.bps, "packets_lost", (json_int_t)sfu_recv_stats_lost(&t->stats),
+            "jitter_ms", jitter_ms(&t->stats), "layers", layers_json(&t->sim)));
     }
     return list;
+}
+
+/* The rid of layer index of t, or NULL (JSON null) for none. */
+static const char *
+layer_rid(const struct sfu_track *t, int index)
+{
+    return index >= 0 && (unsigned)index < t->sim.count ? t->sim.layers[index].rid : NULL;
 }
 
 static json_t *
@@ -203,20 +242,31 @@ subscriptions_json(const sfu_participant_t *p)
         if (s->down.track == NULL) {
             continue;
         }
-        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "track_id", s->down.track->id,
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:o*}", "track_id", s->down.track->id,
             "mid", s->media.mid, "active", s->down.active, "packets", (json_int_t)s->down.fwd.packets,
             "bytes", (json_int_t)s->down.fwd.bytes, "retransmitted", (json_int_t)s->down.fwd.retransmitted,
-            "nacks_unanswered", (json_int_t)s->down.fwd.nacks_unanswered));
+            "nacks_unanswered", (json_int_t)s->down.fwd.nacks_unanswered,
+            "layer", s->down.track->sim.count == 0 ? NULL
+                : json_pack("{s:s?, s:s?}", "current", layer_rid(s->down.track, s->down.layer.current),
+                            "target", layer_rid(s->down.track, s->down.layer.target))));
     }
     return list;
 }
 
 static json_t *
+downlink_json(const struct sfu_subscriber *sub)
+{
+    return json_pack("{s:s, s:s, s:s, s:I}", "wanted", sfu_quality_name(sub->wanted),
+                     "estimate", sfu_quality_name(sub->bwe.level), "quality", sfu_quality_name(sfu_subscriber_quality(sub)),
+                     "remb", (json_int_t)sfu_bwe_last_remb(&sub->bwe, g_get_monotonic_time()));
+}
+
+static json_t *
 stats_entry(sfu_participant_t *p)
 {
-    return json_pack("{s:s, s:o*, s:o*, s:o*, s:o*}", "participant_id", p->id, "publish", peer_json(p->pub.peer),
+    return json_pack("{s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "participant_id", p->id, "publish", peer_json(p->pub.peer),
                      "subscribe", peer_json(p->sub.peer), "tracks", tracks_json(p),
-                     "subscriptions", subscriptions_json(p));
+                     "subscriptions", subscriptions_json(p), "downlink", downlink_json(&p->sub));
 }
 
 void

@@ -18,11 +18,18 @@ sfu_rtcp_receiver_report(uint32_t sender_ssrc, struct sfu_track *const *tracks, 
 {
     struct sfu_rtcp_report_block blocks[SFU_RTCP_MAX_REPORTS];
     struct sfu_rtcp_writer w;
-    unsigned i, n = 0;
+    unsigned i, k, n = 0;
 
     for (i = 0; i < count && n < SFU_RTCP_MAX_REPORTS; i++) {
         if (sfu_recv_stats_report(&tracks[i]->stats, tracks[i]->ssrc, now_us, &blocks[n])) {
             n++;
+        }
+        for (k = 0; k < tracks[i]->sim.count && n < SFU_RTCP_MAX_REPORTS; k++) {
+            struct sfu_layer *l = &tracks[i]->sim.layers[k];
+
+            if (l->ssrc != 0 && sfu_recv_stats_report(&l->stats, l->ssrc, now_us, &blocks[n])) {
+                n++;
+            }
         }
     }
     if (n == 0) {
@@ -55,35 +62,41 @@ sfu_rtcp_sender_report(const struct sfu_downtrack *d, const char *cname, int64_t
 }
 
 size_t
-sfu_rtcp_keyframe_request(uint32_t sender_ssrc, const struct sfu_track *t, uint8_t *fir_seq, uint8_t *buf,
-    size_t cap)
+sfu_rtcp_keyframe_request(uint32_t sender_ssrc, const struct sfu_track *t, uint32_t ssrc, uint8_t *fir_seq,
+    uint8_t *buf, size_t cap)
 {
     struct sfu_rtcp_writer w;
     int rc;
 
-    if (t->ssrc == 0) {
+    if (ssrc == 0) {
         return 0;
     }
     sfu_rtcp_writer_init(&w, buf, cap);
     if ((t->codec.feedback & (SFU_FB_PLI | SFU_FB_FIR)) == SFU_FB_FIR) {
-        rc = sfu_rtcp_write_fir(&w, sender_ssrc, t->ssrc, (*fir_seq)++);
+        rc = sfu_rtcp_write_fir(&w, sender_ssrc, ssrc, (*fir_seq)++);
     } else {
-        rc = sfu_rtcp_write_pli(&w, sender_ssrc, t->ssrc);
+        rc = sfu_rtcp_write_pli(&w, sender_ssrc, ssrc);
     }
     return rc == SFU_RTCP_OK ? w.len : 0;
 }
 
-static struct sfu_track *
-track_by_ssrc(struct sfu_track *const *tracks, unsigned count, uint32_t ssrc)
+/* A publisher's sender report to the track, or the simulcast layer, sending on its SSRC. */
+static void
+sender_report(struct sfu_track *const *tracks, unsigned count, const struct sfu_rtcp_sr *sr, int64_t now_us)
 {
     unsigned i;
+    int index;
 
-    for (i = 0; i < count; i++) {
-        if (tracks[i]->ssrc == ssrc && ssrc != 0) {
-            return tracks[i];
+    for (i = 0; i < count && sr->ssrc != 0; i++) {
+        if (tracks[i]->ssrc == sr->ssrc) {
+            sfu_track_sender_report(tracks[i], sr->ntp_time, sr->rtp_time, now_us);
+            return;
+        }
+        if ((index = sfu_simulcast_layer_by_ssrc(&tracks[i]->sim, sr->ssrc)) >= 0) {
+            sfu_simulcast_sender_report(&tracks[i]->sim, (unsigned)index, sr->ntp_time, sr->rtp_time, now_us);
+            return;
         }
     }
-    return NULL;
 }
 
 void
@@ -93,14 +106,11 @@ sfu_rtcp_from_publisher(struct sfu_track *const *tracks, unsigned count, const u
     struct sfu_rtcp_iter it;
     struct sfu_rtcp_packet pkt;
     struct sfu_rtcp_sr sr;
-    struct sfu_track *t;
 
     sfu_rtcp_iter_init(&it, data, len);
     while (sfu_rtcp_next(&it, &pkt) > 0) {
-        if (pkt.type == SFU_RTCP_SR && sfu_rtcp_parse_sr(&pkt, &sr) == SFU_RTCP_OK
-            && (t = track_by_ssrc(tracks, count, sr.ssrc)) != NULL)
-        {
-            sfu_track_sender_report(t, sr.ntp_time, sr.rtp_time, now_us);
+        if (pkt.type == SFU_RTCP_SR && sfu_rtcp_parse_sr(&pkt, &sr) == SFU_RTCP_OK) {
+            sender_report(tracks, count, &sr, now_us);
         }
     }
 }
@@ -127,23 +137,53 @@ request_keyframe(sfu_downtrack_lookup find, void *ctx, uint32_t ssrc, int64_t no
 {
     struct sfu_downtrack *d = find(ctx, ssrc);
 
-    if (d != NULL && d->track != NULL) {
-        sfu_track_request_keyframe(d->track, now_us);
+    if (d != NULL) {
+        sfu_downtrack_request_keyframe(d, now_us);
+    }
+}
+
+/* The subscriber's loss on its video streams (in an RR, or in the blocks of its own SR). */
+static void
+subscriber_reports(sfu_downtrack_lookup find, void *ctx, struct sfu_bwe *bwe, const struct sfu_rtcp_reports *r,
+    int64_t now_us)
+{
+    struct sfu_rtcp_report_block block;
+    struct sfu_downtrack *d;
+    unsigned i;
+
+    for (i = 0; i < r->count; i++) {
+        sfu_rtcp_report_block(r, i, &block);
+        d = find(ctx, block.ssrc);
+        if (d != NULL && d->fwd.video) {
+            sfu_bwe_loss(bwe, block.fraction_lost, now_us);
+        }
     }
 }
 
 void
-sfu_rtcp_from_subscriber(sfu_downtrack_lookup find, void *ctx, const uint8_t *data, size_t len, int64_t now_us)
+sfu_rtcp_from_subscriber(sfu_downtrack_lookup find, void *ctx, struct sfu_bwe *bwe, const uint8_t *data,
+    size_t len, int64_t now_us)
 {
     struct sfu_rtcp_iter it;
     struct sfu_rtcp_packet pkt;
+    struct sfu_rtcp_remb remb;
     struct sfu_rtcp_fb fb;
+    struct sfu_rtcp_rr rr;
+    struct sfu_rtcp_sr sr;
     uint32_t ssrc;
     uint8_t seq_nr;
     unsigned i;
 
     sfu_rtcp_iter_init(&it, data, len);
     while (sfu_rtcp_next(&it, &pkt) > 0) {
+        if (pkt.type == SFU_RTCP_RR && sfu_rtcp_parse_rr(&pkt, &rr) == SFU_RTCP_OK) {
+            subscriber_reports(find, ctx, bwe, &rr.reports, now_us);
+            continue;
+        }
+        if (pkt.type == SFU_RTCP_SR && sfu_rtcp_parse_sr(&pkt, &sr) == SFU_RTCP_OK) {
+            subscriber_reports(find, ctx, bwe, &sr.reports, now_us);
+            continue;
+        }
         if ((pkt.type != SFU_RTCP_RTPFB && pkt.type != SFU_RTCP_PSFB) || sfu_rtcp_parse_fb(&pkt, &fb) != SFU_RTCP_OK) {
             continue;
         }
@@ -151,6 +191,10 @@ sfu_rtcp_from_subscriber(sfu_downtrack_lookup find, void *ctx, const uint8_t *da
             subscriber_nack(find, ctx, &fb);
         } else if (pkt.type == SFU_RTCP_PSFB && fb.fmt == SFU_RTCP_PSFB_PLI) {
             request_keyframe(find, ctx, fb.media_ssrc, now_us);
+        } else if (pkt.type == SFU_RTCP_PSFB && fb.fmt == SFU_RTCP_PSFB_AFB) {
+            if (sfu_rtcp_parse_remb(&fb, &remb) == SFU_RTCP_OK) {
+                sfu_bwe_remb(bwe, remb.bitrate, now_us);
+            }
         } else if (pkt.type == SFU_RTCP_PSFB && fb.fmt == SFU_RTCP_PSFB_FIR) {
             /* FIR names its SSRCs in the entries; the media SSRC field is unused (RFC 5104 4.3.1). */
             for (i = 0; i < sfu_rtcp_fir_entries(&fb); i++) {

@@ -97,6 +97,21 @@ sfu_vp8_rewrite(const struct sfu_vp8_descriptor *d, uint8_t *payload,
     }
 }
 
+bool
+sfu_vp8_keyframe_size(const struct sfu_vp8_descriptor *d, const uint8_t *payload, size_t len,
+    unsigned *width, unsigned *height)
+{
+    const uint8_t *f = payload + d->header_len;
+
+    /* 3 bytes of frame tag, the start code 9d 01 2a, then 14-bit width and height, little-endian. */
+    if (!d->keyframe || len < d->header_len + 10 || f[3] != 0x9D || f[4] != 0x01 || f[5] != 0x2A) {
+        return false;
+    }
+    *width = (unsigned)(f[6] | f[7] << 8) & 0x3FFF;
+    *height = (unsigned)(f[8] | f[9] << 8) & 0x3FFF;
+    return true;
+}
+
 int
 sfu_vp9_parse(struct sfu_vp9_descriptor *d, const uint8_t *payload, size_t len)
 {

@@ -42,6 +42,14 @@ int sfu_vp8_parse(struct sfu_vp8_descriptor *d, const uint8_t *payload, size_t l
 void sfu_vp8_rewrite(const struct sfu_vp8_descriptor *d, uint8_t *payload,
     uint16_t picture_id, uint8_t tl0picidx);
 
+/*
+ * The frame size a VP8 key frame's first packet (d parsed from payload)
+ * carries in its header (RFC 6386 9.1): false when it is not one or is cut
+ * short.
+ */
+bool sfu_vp8_keyframe_size(const struct sfu_vp8_descriptor *d, const uint8_t *payload, size_t len,
+    unsigned *width, unsigned *height);
+
 struct sfu_vp9_descriptor {
     bool inter_predicted;       /* P */
     bool flexible;              /* F */

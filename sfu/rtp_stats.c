@@ -131,3 +131,17 @@ sfu_ntp_from_unix_us(int64_t us)
 {
     return (NTP_UNIX_OFFSET << 32) + sfu_ntp_duration(us);
 }
+
+void
+sfu_bitrate_tick(struct sfu_bitrate *r, uint64_t bytes, int64_t now_us)
+{
+    /* A count that went back (its counters were reset) starts the measure again. */
+    if (r->mark_us == 0 || bytes < r->mark_bytes) {
+        r->mark_us = now_us;
+        r->mark_bytes = bytes;
+    } else if (now_us - r->mark_us >= 1000000) {
+        r->bps = (uint32_t)((bytes - r->mark_bytes) * 8 * 1000000 / (uint64_t)(now_us - r->mark_us));
+        r->mark_us = now_us;
+        r->mark_bytes = bytes;
+    }
+}

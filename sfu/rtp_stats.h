@@ -46,6 +46,24 @@ bool sfu_recv_stats_report(struct sfu_recv_stats *s, uint32_t ssrc, int64_t now_
 /* Packets lost so far: expected minus received (negative with duplicates). */
 int64_t sfu_recv_stats_lost(const struct sfu_recv_stats *s);
 
+/* The last sender report of a stream received, as its subscribers' own reports carry it over. */
+struct sfu_last_sr {
+    bool have;
+    uint64_t ntp;
+    uint32_t rtp;
+    int64_t time_us;                    /* when it arrived */
+};
+
+/* A stream's bitrate, measured from its running byte count about once a second. */
+struct sfu_bitrate {
+    uint64_t mark_bytes;                /* the count at mark_us */
+    int64_t mark_us;                    /* 0 before the first tick */
+    uint32_t bps;                       /* bits per second over the last measure */
+};
+
+/* Called a few times a second with the byte count so far; bps changes once a second has passed. */
+void sfu_bitrate_tick(struct sfu_bitrate *r, uint64_t bytes, int64_t now_us);
+
 /* Microseconds since the Unix epoch as a 64-bit NTP time, and a duration in NTP units. */
 uint64_t sfu_ntp_from_unix_us(int64_t us);
 uint64_t sfu_ntp_duration(int64_t us);

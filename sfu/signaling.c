@@ -63,8 +63,9 @@ join(sfu_conn_t *c, const struct sfu_envelope *env, const struct sfu_client_msg 
             json_array_append_new(others, sfu_room_participant_json(q, p));
         }
     }
-    sfu_room_deliver(p, json_pack("{s:s, s:s, s:o*}", "type", "joined", "participant_id", p->id,
-                                  "participants", others));
+    /* simulcast: publish offers may send layers (a=simulcast); the SDK sends them only then. */
+    sfu_room_deliver(p, json_pack("{s:s, s:s, s:o*, s:b}", "type", "joined", "participant_id", p->id,
+                                  "participants", others, "simulcast", 1));
     sfu_room_broadcast(r, p, json_pack("{s:s, s:s, s:s*, s:s, s:b, s:b}", "type", "participant-joined",
                                        "participant_id", p->id, "name", p->name, "role", p->role,
                                        "audio", p->audio, "video", p->video));
@@ -135,8 +136,8 @@ dispatch(sfu_participant_t *p, const struct sfu_client_msg *m)
         rc = sfu_publisher_stop_screen(p, &err);
         break;
     case SFU_CLIENT_UPDATE_QUALITY:
-        /* Kept for when simulcast layers exist: a single-layer track has nothing to switch. */
         g_strlcpy(p->quality, m->quality, sizeof(p->quality));
+        sfu_subscriber_set_quality(p, m->quality_level);
         break;
     case SFU_CLIENT_TOGGLE_AUDIO:
         toggle(p, &p->audio, m->enabled);

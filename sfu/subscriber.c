@@ -33,6 +33,8 @@ sfu_subscriber_init(struct sfu_subscriber *sub)
     memset(sub, 0, sizeof(*sub));
     sub->slots = g_ptr_array_new_with_free_func(g_free);
     sfu_negotiate_session_id(sub->session_id, sizeof(sub->session_id));
+    sub->wanted = SFU_QUALITY_HIGH;
+    sfu_bwe_init(&sub->bwe, g_get_monotonic_time());
 }
 
 void
@@ -95,7 +97,7 @@ subscriber_codec(struct sfu_subscriber *sub, const struct sfu_track *t, struct s
 
     *out = t->codec;
     out->has_rtx = t->kind == SFU_SDP_VIDEO;
-    out->feedback = t->kind == SFU_SDP_VIDEO ? SFU_FB_NACK | SFU_FB_PLI | SFU_FB_FIR : 0;
+    out->feedback = t->kind == SFU_SDP_VIDEO ? SFU_FB_NACK | SFU_FB_PLI | SFU_FB_FIR | SFU_FB_REMB : 0;
     for (i = 0; i < sub->pt_count; i++) {
         if (sfu_codec_same_config(&sub->pts[i].config, out)) {
             out->pt = sub->pts[i].pt;
@@ -201,6 +203,7 @@ sfu_subscriber_add(struct sfu_participant *p, struct sfu_track *t)
     memset(&s->down, 0, sizeof(s->down));
     sfu_forward_init(&s->down.fwd, m->ssrc, codec.pt, codec.clock_rate, t->kind == SFU_SDP_VIDEO,
                      (uint16_t)g_random_int(), g_random_int());
+    s->down.fwd.vp8 = codec.id == SFU_CODEC_VP8;
     sfu_track_attach(t, &s->down);
     sub->changed = true;
     return m->mid;
@@ -441,7 +444,52 @@ downtrack_by_ssrc(void *ctx, uint32_t ssrc)
 static void
 subscriber_rtcp(struct sfu_participant *p, uint8_t *pkt, size_t len)
 {
-    sfu_rtcp_from_subscriber(downtrack_by_ssrc, p, pkt, len, g_get_monotonic_time());
+    sfu_rtcp_from_subscriber(downtrack_by_ssrc, p, &p->sub.bwe, pkt, len, g_get_monotonic_time());
+}
+
+enum sfu_quality
+sfu_subscriber_quality(const struct sfu_subscriber *sub)
+{
+    return sub->wanted < sub->bwe.level ? sub->wanted : sub->bwe.level;
+}
+
+/* Every simulcast subscription to the layer its quality allows now. */
+static void
+select_layers(struct sfu_subscriber *sub, int64_t now_us)
+{
+    enum sfu_quality quality = sfu_subscriber_quality(sub);
+    guint i;
+
+    for (i = 0; i < sub->slots->len; i++) {
+        struct sfu_sub_slot *s = g_ptr_array_index(sub->slots, i);
+
+        if (s->down.active) {
+            sfu_downtrack_select(&s->down, quality, now_us);
+        }
+    }
+}
+
+/* What goes to the subscriber, held against its REMB. */
+static void
+measure_sent(struct sfu_subscriber *sub, int64_t now_us)
+{
+    uint64_t bytes = 0;
+    guint i;
+
+    for (i = 0; i < sub->slots->len; i++) {
+        bytes += ((struct sfu_sub_slot *)g_ptr_array_index(sub->slots, i))->down.fwd.bytes;
+    }
+    sfu_bitrate_tick(&sub->sent, bytes, now_us);
+    sfu_bwe_sending(&sub->bwe, sub->sent.bps, now_us);
+}
+
+void
+sfu_subscriber_set_quality(struct sfu_participant *p, enum sfu_quality quality)
+{
+    p->sub.wanted = quality;
+    if (p->sub.slots != NULL) {
+        select_layers(&p->sub, g_get_monotonic_time());
+    }
 }
 
 void
@@ -453,6 +501,10 @@ sfu_subscriber_tick(struct sfu_participant *p, int64_t now_us)
     size_t len;
     guint i;
 
+    if (sub->slots != NULL) {
+        measure_sent(sub, now_us);
+        select_layers(sub, now_us);
+    }
     if (sub->peer == NULL || !sub->peer->connected || now_us < sub->report_due_us) {
         return;
     }

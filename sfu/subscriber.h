@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "bwe.h"
 #include "negotiate.h"
 #include "peer.h"
 #include "track.h"
@@ -55,6 +56,9 @@ struct sfu_subscriber {
     char session_id[24];
     uint64_t version;
     int64_t report_due_us;
+    enum sfu_quality wanted;            /* the client's update-quality; HIGH for auto */
+    struct sfu_bwe bwe;                 /* what its downlink carries */
+    struct sfu_bitrate sent;            /* what is sent to it, for its REMB */
 };
 
 void sfu_subscriber_init(struct sfu_subscriber *sub);
@@ -77,7 +81,13 @@ void sfu_subscriber_negotiate(struct sfu_participant *p);
 /* The client's answer to the outstanding offer; -1 with err filled when refused. */
 int sfu_subscriber_answer(struct sfu_participant *p, const char *sdp, size_t len, struct sfu_msg_error *err);
 
-/* Sender reports; called a few times a second. */
+/* The client's update-quality: its simulcast subscriptions follow at once. */
+void sfu_subscriber_set_quality(struct sfu_participant *p, enum sfu_quality quality);
+
+/* The quality each simulcast subscription gets: the lower of the client's wish and the downlink estimate. */
+enum sfu_quality sfu_subscriber_quality(const struct sfu_subscriber *sub);
+
+/* Sender reports, and the layer choice; called a few times a second. */
 void sfu_subscriber_tick(struct sfu_participant *p, int64_t now_us);
 
 #endif

@@ -24,6 +24,7 @@
 #include "packet_cache.h"
 #include "rtp.h"
 #include "rtp_stats.h"
+#include "simulcast.h"
 
 #define SFU_TRACK_ID_MAX (SFU_ID_MAX + 1 + SFU_MID_MAX + 1)
 #define SFU_KEYFRAME_INTERVAL_US 1000000
@@ -56,6 +57,7 @@ struct sfu_downtrack {
     const struct sfu_sink *sink;
     bool active;                        /* negotiated, accepted and wanted: packets flow */
     struct sfu_forward fwd;
+    struct sfu_layer_choice layer;      /* which layer of a simulcast track it receives */
 };
 
 struct sfu_track {
@@ -64,30 +66,26 @@ struct sfu_track {
     enum sfu_sdp_kind kind;
     enum sfu_track_source source;
     struct sfu_codec codec;             /* the publisher's payload types */
-    uint32_t ssrc;                      /* 0 until learnt, when the offer named none */
+    uint32_t ssrc;                      /* 0 until learnt, when the offer named none; 0 with simulcast */
     uint32_t rtx_ssrc;
     uint8_t ext_mid;
     uint8_t ext_audio_level;
     uint8_t ext_video_orientation;
 
-    struct sfu_packet_cache cache;      /* video only */
+    struct sfu_simulcast sim;           /* layers when the publisher simulcasts (sim.count > 0) */
+    struct sfu_packet_cache cache;      /* video without simulcast only */
     struct sfu_recv_stats stats;
 
     int64_t keyframe_sent_us;
     bool keyframe_pending;
-    void (*request_keyframe)(struct sfu_track *t, void *ctx);
+    void (*request_keyframe)(struct sfu_track *t, uint32_t ssrc, void *ctx);
     void *hook_ctx;
 
-    bool have_sr;                       /* the publisher's last sender report */
-    uint64_t sr_ntp;
-    uint32_t sr_rtp;
-    int64_t sr_time_us;
+    struct sfu_last_sr sr;              /* the publisher's */
 
     uint64_t packets;
     uint64_t bytes;
-    uint64_t rate_bytes;                /* bytes at rate_time_us, for the bitrate */
-    int64_t rate_time_us;
-    uint32_t bitrate;                   /* bits per second over the last measure */
+    struct sfu_bitrate rate;
 
     GPtrArray *downtracks;              /* struct sfu_downtrack *, not owned */
 };
@@ -125,6 +123,27 @@ void sfu_track_receive(struct sfu_track *t, const struct sfu_rtp_packet *pkt, bo
 
 /* A PLI or FIR for the track (a subscriber's, or a starting one's): passed on at most once a second. */
 void sfu_track_request_keyframe(struct sfu_track *t, int64_t now_us);
+
+/*
+ * Simulcast: one packet of layer index (unwrapped if it was RTX) to every
+ * active downtrack that receives that layer, or switches to it at this key
+ * frame.
+ */
+void sfu_track_receive_layer(struct sfu_track *t, unsigned index, const struct sfu_rtp_packet *pkt,
+    bool retransmission, int64_t now_us);
+
+/* A key frame request for one layer, throttled per layer as a track's. */
+void sfu_track_request_layer_keyframe(struct sfu_track *t, unsigned index, int64_t now_us);
+
+/* The key frame d needs: its track's, or its current (else target) layer's. */
+void sfu_downtrack_request_keyframe(struct sfu_downtrack *d, int64_t now_us);
+
+/*
+ * Points d at the layer sfu_simulcast_choose gives for quality (simulcast
+ * tracks only): the switch happens at that layer's next key frame, which
+ * is asked for; OFF stops its video at once.
+ */
+void sfu_downtrack_select(struct sfu_downtrack *d, enum sfu_quality quality, int64_t now_us);
 
 /* Sends a key frame request held back by the throttle, and measures the bitrate; called a few times a second. */
 void sfu_track_tick(struct sfu_track *t, int64_t now_us);

@@ -81,8 +81,9 @@ my $b = $w->connect;   # nginx worker process 2: bob
 # join, and deliveries on the connection each join came through
 client($a, 'alice', { type => 'join' }, 'host', 'Ada');
 my $joined = delivered($a, 'alice', 'joined');
-is_deeply($joined, { type => 'joined', participant_id => 'alice', participants => [] },
-          'alice joins an empty room');
+is_deeply($joined, { type => 'joined', participant_id => 'alice', participants => [],
+                      simulcast => JSON::PP::true },
+          'alice joins an empty room (and may publish simulcast)');
 is_deeply(top($a, 'event'), { type => 'event', event => 'participant-joined', room => $room,
                               participant => 'alice' }, 'the module gets participant-joined');
 

@@ -194,7 +194,7 @@ my @bad = (
     [ { type => 'start-screen-share', mid => '' }, 'bad-message', '"mid" must be 1 to 32 characters long' ],
     [ { type => 'start-screen-share', mid => 'm' x 33 }, 'bad-message', '"mid" must be 1 to 32 characters long' ],
     [ { type => 'update-quality', quality => 'ultra' }, 'bad-message',
-      '"quality" must be "low", "medium", "high" or "auto"' ],
+      '"quality" must be "low", "medium", "high", "auto" or "off"' ],
     [ { type => 'update-quality' }, 'bad-message', '"quality" is required' ],
     [ { type => 'toggle-audio', enabled => 'yes' }, 'bad-message', '"enabled" must be a boolean' ],
     [ { type => 'toggle-video' }, 'bad-message', '"enabled" is required' ],

@@ -26,7 +26,7 @@ export class SfuError extends Error {
 }
 
 export type Source = 'camera' | 'microphone' | 'screen';
-export type Quality = 'low' | 'medium' | 'high' | 'auto';
+export type Quality = 'low' | 'medium' | 'high' | 'auto' | 'off';
 export type RoomState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export type CloseReason = 'left' | 'kicked' | 'room-closed' | 'failed';
 

@@ -208,9 +208,8 @@ function readMediaState(m) {
 
 // joined {..., simulcast?}: `simulcast: true` says the SFU accepts a
 // camera published as rid layers and forwards one of them to each
-// subscriber.  No SFU worker sends it yet (sfu/PROTOCOL.md answers a
-// simulcast offer with one encoding), so until one does the camera goes
-// out as a single layer whatever the `simulcast` option says.
+// subscriber (sfu/PROTOCOL.md); an SFU that does not say so gets a single
+// layer whatever the `simulcast` option says.
 function acceptsSimulcast(joined) {
     return joined.simulcast === true;
 }
@@ -456,7 +455,8 @@ export class Room extends Emitter {
                             text: t, time: new Date(), self: true });
     }
 
-    // "low" | "medium" | "high" | "auto": the simulcast layer to receive.
+    // "low" | "medium" | "high" | "auto" | "off": the simulcast layer to
+    // receive ("off": no video from simulcast tracks).
     setReceiveQuality(quality) { this.#send(Out.quality(quality)); }
 
     // One summary per track, local (outbound) and remote (inbound).

@@ -1,6 +1,7 @@
 /*
  * Parses arbitrary bytes as RTP, then reads every accessor and runs every
- * in-place rewrite on a copy, and feeds the payload to each codec descriptor.
+ * in-place rewrite on a copy, and feeds the payload to each codec descriptor
+ * (VP8: its key frame size, and the picture id renumbering of a subscriber).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,18 +9,23 @@
 
 #include "rtp.h"
 #include "rtp_payload.h"
+#include "vp8_numbering.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_payload(uint8_t *payload, size_t len)
 {
+    struct sfu_vp8_numbering numbering = { .started = true, .remap = true, .max_picture_id = 0x7FFF };
     struct sfu_vp8_descriptor vp8;
     struct sfu_vp9_descriptor vp9;
+    unsigned width, height;
 
     if (sfu_vp8_parse(&vp8, payload, len) == SFU_PAYLOAD_OK) {
+        sfu_vp8_keyframe_size(&vp8, payload, len, &width, &height);
         sfu_vp8_rewrite(&vp8, payload, vp8.picture_id + 1, vp8.tl0picidx + 1);
     }
+    sfu_vp8_numbering_apply(&numbering, payload, len, true);
     sfu_vp9_parse(&vp9, payload, len);
     sfu_h264_is_keyframe(payload, len);
 }

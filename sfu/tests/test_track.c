@@ -5,39 +5,23 @@
  * unwrapped, sender reports carried over, receiver statistics.
  */
 #include "tap.h"
+#include "capture.h"
 #include "rtp_build.h"
 #include "track.h"
-
-#define MAX_SENT 64
-
-struct capture {
-    unsigned count;
-    uint8_t data[MAX_SENT][1600];
-    size_t len[MAX_SENT];
-};
+#include "video_media.h"
 
 static struct capture cap_a, cap_b;
 static unsigned keyframe_requests;
 static uint8_t in[1600];
 
-static void
-capture_rtp(void *ctx, uint8_t *pkt, size_t len, size_t cap)
-{
-    struct capture *c = ctx;
-
-    if (c->count < MAX_SENT && cap >= len + 148) {
-        memcpy(c->data[c->count], pkt, len);
-        c->len[c->count++] = len;
-    }
-}
-
 /* Under AEAD-GCM (no resending in place): RTX only. */
 static const struct sfu_sink sink_a = { capture_rtp, &cap_a, false }, sink_b = { capture_rtp, &cap_b, false };
 
 static void
-count_keyframe_request(struct sfu_track *t, void *ctx)
+count_keyframe_request(struct sfu_track *t, uint32_t ssrc, void *ctx)
 {
     (void)t;
+    (void)ssrc;
     (void)ctx;
     keyframe_requests++;
 }
@@ -48,15 +32,7 @@ video_track(void)
     struct sfu_pub_media pm;
     struct sfu_track *t;
 
-    memset(&pm, 0, sizeof(pm));
-    snprintf(pm.mid, sizeof(pm.mid), "1");
-    pm.kind = SFU_SDP_VIDEO;
-    pm.sending = true;
-    pm.codec.id = SFU_CODEC_VP8;
-    pm.codec.pt = 96;
-    pm.codec.has_rtx = true;
-    pm.codec.rtx_pt = 97;
-    pm.codec.clock_rate = 90000;
+    video_media(&pm);
     pm.ssrc = 0x1111;
     pm.rtx_ssrc = 0x2222;
     t = sfu_track_new("alice", &pm, SFU_SOURCE_CAMERA);

@@ -82,6 +82,8 @@ window.peer = (() => {
                 const { value: frame, done } = await reader.read();
                 if (done) return;
                 let key = 'none';
+                counts.width = frame.displayWidth;
+                counts.height = frame.displayHeight;
                 try {
                     const luma = await stampLuma(frame);
                     const tag = luma && readStamp(...luma);
@@ -161,6 +163,10 @@ window.peer = (() => {
                                           && x.kind === m.kind).map(x => x.counts);
             r.frames = sum.reduce((n, c) => n + c.frames, 0);
             if (m.kind === 'video') {
+                // the size of the last frame decoded (a simulcast layer switch changes it)
+                const sized = sum.filter(c => c.width);
+                r.width = sized.length ? sized[sized.length - 1].width : null;
+                r.height = sized.length ? sized[sized.length - 1].height : null;
                 r.tags = {};
                 for (const c of sum) {
                     for (const [k, n] of Object.entries(c.tags)) r.tags[k] = (r.tags[k] ?? 0) + n;
@@ -218,6 +224,7 @@ window.peer = (() => {
                 participantId: o.participantId, name: o.name, password: o.password ?? undefined,
                 audio: o.publish, video: o.publish && (o.video ?? true),
                 iceTransportPolicy: o.relayOnly ? 'relay' : undefined,
+                simulcast: !!o.simulcast,
                 reconnect: { maxAttempts: o.rejoin ? 1000 : 0, baseDelay: 500, maxDelay: 5000 },
             });
             room.on('message', m => {
@@ -317,6 +324,11 @@ window.peer = (() => {
         closeSubscribe() {
             room?.session?.subPc?.close();
             emit('subscribe-closed');
+        },
+
+        // update-quality: the simulcast layer to receive
+        quality(q) {
+            room?.setReceiveQuality(q);
         },
 
         conditionsMet(at) {
