@@ -67,13 +67,14 @@ ok defined $r->{forwarded_pps_per_cpu_s}, 'forwarded packets per CPU-second';
 is $r->{ramp}, undef, 'no ramp';
 cmp_ok $r->{join_ms}{p50}, '>', 0, 'join times measured';
 
-# --- simulcast: ngx-sfu answers without a=simulcast, and sfu-load says so
+# --- simulcast: ngx-sfu takes the three layers and forwards one of them
 ($rc, $r) = run_load('simulcast', '--participants', 2, '--simulcast',
                      '--duration', 1, '--warmup', 0.5, '--video-kbps', 300);
 is $r->{joined}, 2, 'simulcast: both joined';
-ok $r->{simulcast} && $r->{simulcast_refused},
-   'simulcast: reported as refused by the SFU (one layer sent)';
-is $r->{streams}, 4, 'simulcast: the one layer and the audio flow';
+ok $r->{simulcast} && !$r->{simulcast_refused},
+   'simulcast: accepted by the SFU (three layers sent)';
+is $r->{streams}, 4, 'simulcast: one layer of each camera and the audio reach the other';
+cmp_ok $r->{loss_pct}, '<', 1, 'simulcast: no loss across the forwarded layer';
 
 # --- a ramp of audio-only rooms: every step listed, capacity found
 ($rc, $r) = run_load('ramp', '--participants', 2, '--audio-only', '--ramp',

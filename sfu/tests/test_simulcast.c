@@ -22,7 +22,8 @@
 #define EXT_RRID 11
 
 static struct capture cap;
-static const struct sfu_sink sink = { capture_rtp, &cap };
+/* Resending in place, as under AES-CM (the NACK case checks it). */
+static const struct sfu_sink sink = { capture_rtp, &cap, true };
 static uint32_t requested[16];
 static unsigned request_count;
 static uint8_t in[1600];
