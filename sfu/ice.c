@@ -26,6 +26,9 @@
 /* RFC 8839 5.4: ice-ufrag is 4-256 ice-chars, ice-pwd 22-256. */
 #define ICE_CRED_MAX 256
 
+/* libnice's wait for a nomination once its checks are done (see sfu_ice_new) */
+#define ICE_IDLE_TIMEOUT_MS 30000u
+
 struct sfu_ice {
     NiceAgent                     *agent;
     guint                          stream;
@@ -387,9 +390,17 @@ sfu_ice_new(const sfu_transport_config_t *cfg, bool controlling,
                                      NICE_AGENT_OPTION_ICE_TRICKLE
                                      | NICE_AGENT_OPTION_CONSENT_FRESHNESS
                                      | NICE_AGENT_OPTION_REGULAR_NOMINATION);
+    /*
+     * idle-timeout: how long libnice waits, once its checks are done, for
+     * the controlling side to nominate a pair before it fails.  Its 5 s
+     * default loses ICE restarts from browsers: Chromium keeps its old pair
+     * selected until that pair stops answering (libnice drops the old
+     * credentials at once), about 5 s, and only then nominates a new one.
+     * The transport's own 30 s limit on connecting is the same bound.
+     */
     g_object_set(ice->agent, "controlling-mode", controlling,
                  "ice-udp", cfg->udp, "ice-tcp", cfg->tcp,
-                 "upnp", FALSE, NULL);
+                 "upnp", FALSE, "idle-timeout", ICE_IDLE_TIMEOUT_MS, NULL);
 
     for (const char **l = cfg->listen; l != NULL && *l != NULL; l++) {
         nice_address_init(&addr);
