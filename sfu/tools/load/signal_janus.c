@@ -15,13 +15,13 @@
 
 #include "signal.h"
 
+#include "janus_http.h"
 #include "janus_msg.h"
 #include "log.h"
 
 #include <glib.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <libsoup/soup.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,145 +29,6 @@
 #define JANUS_PLUGIN       "janus.plugin.videoroom"
 #define KEEPALIVE_SECONDS  20      /* bench-janus sets session_timeout 60 */
 #define LONG_POLL_MAXEV    32
-#define BODY_LIMIT         (1 << 20)
-
-/*
- * --- HTTP: every request a JSON POST or GET on a libsoup session of this
- * backend's own: the shared one (http.h) gives up on a request after 30 s,
- * which is how long Janus holds a long poll with nothing to say, and does
- * not report cancelled requests, which hold references here.
- */
-
-static SoupSession *
-http(void)
-{
-    static SoupSession *session;
-
-    /*
-     * Each participant holds a long poll open and sends requests beside
-     * it: hundreds of participants need hundreds of connections.
-     */
-    if (session == NULL)
-        session = soup_session_new_with_options("max-conns", 8192,
-                                                "max-conns-per-host", 8192,
-                                                "timeout", 0, NULL);
-    return session;
-}
-
-typedef void (*reply_cb_t)(json_t *batch, const char *error, void *data);
-
-typedef struct {
-    reply_cb_t   cb;
-    void        *data;
-    char        *what;              /* for error lines: "attach" ... */
-    char        *bad_url;           /* an error line, when libsoup refused */
-} request_t;
-
-static void
-request_free(request_t *rq)
-{
-    g_free(rq->what);
-    g_free(rq->bad_url);
-    g_free(rq);
-}
-
-static gboolean
-request_refused(gpointer user)
-{
-    request_t *rq = user;
-
-    rq->cb(NULL, rq->bad_url, rq->data);
-    request_free(rq);
-    return G_SOURCE_REMOVE;
-}
-
-static void
-request_done(GObject *source, GAsyncResult *res, gpointer user)
-{
-    request_t *rq = user;
-    SoupMessage *msg = soup_session_get_async_result_message(
-        SOUP_SESSION(source), res);
-    GError *err = NULL;
-    GBytes *body;
-    json_t *batch = NULL;
-    const char *why = NULL;
-    char line[256];
-    guint status;
-
-    body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &err);
-    if (body == NULL) {
-        /* cancelled too: the owner holds a reference for every request */
-        snprintf(line, sizeof(line), "Janus %s: %s", rq->what, err->message);
-        why = line;
-        g_error_free(err);
-    } else {
-        status = soup_message_get_status(msg);
-        if (status != SOUP_STATUS_OK) {
-            snprintf(line, sizeof(line), "Janus %s: HTTP %u", rq->what, status);
-            why = line;
-        } else if (g_bytes_get_size(body) > BODY_LIMIT) {
-            snprintf(line, sizeof(line), "Janus %s: a reply over %d bytes",
-                     rq->what, BODY_LIMIT);
-            why = line;
-        } else {
-            batch = janus_msg_batch(g_bytes_get_data(body, NULL),
-                                    g_bytes_get_size(body), &why);
-            if (batch == NULL) {
-                snprintf(line, sizeof(line), "Janus %s: %s", rq->what, why);
-                why = line;
-            }
-        }
-        g_bytes_unref(body);
-    }
-    rq->cb(batch, why, rq->data);
-    json_decref(batch);
-    request_free(rq);
-}
-
-/*
- * POSTs body (stolen) to url, or GETs url when body is NULL; cb runs
- * once with the reply's messages or an error line (cancel too).
- */
-static void
-request(const char *url, json_t *body, GCancellable *cancel,
-        const char *what, reply_cb_t cb, void *data)
-{
-    SoupMessage *msg;
-    request_t *rq;
-    GBytes *bytes;
-    char *text;
-
-    rq = g_new0(request_t, 1);
-    rq->cb = cb;
-    rq->data = data;
-    rq->what = g_strdup(what);
-    msg = soup_message_new(body ? "POST" : "GET", url);
-    if (msg == NULL) {
-        /* cb runs later all the same, as its callers expect */
-        json_decref(body);
-        rq->bad_url = g_strdup_printf("Janus %s: not a usable URL: %s",
-                                      what, url);
-        g_idle_add(request_refused, rq);
-        return;
-    }
-    if (body != NULL) {
-        char tx[17];
-
-        snprintf(tx, sizeof(tx), "%08x%08x", g_random_int(), g_random_int());
-        json_object_set_new(body, "transaction", json_string(tx));
-        text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        if (text == NULL)
-            g_error("sfu-load: out of memory");
-        bytes = g_bytes_new_take(text, strlen(text));
-        soup_message_set_request_body_from_bytes(msg, "application/json",
-                                                 bytes);
-        g_bytes_unref(bytes);
-    }
-    soup_session_send_and_read_async(http(), msg, G_PRIORITY_DEFAULT, cancel,
-                                     request_done, rq);
-    g_object_unref(msg);
-}
 
 /* {"janus": verb, ...more} */
 static json_t *
@@ -411,7 +272,7 @@ post_next(load_signal_t *s)
     s->posting = true;
     s->refs++;
     url = url_of(s, p->path);
-    request(url, json_incref(p->body), s->cancel, p->what, posted, s);
+    janus_http_request(url, json_incref(p->body), s->cancel, p->what, posted, s);
     g_free(url);
 }
 
@@ -606,7 +467,7 @@ poll_events(load_signal_t *s)
                                 LONG_POLL_MAXEV);
 
     s->refs++;
-    request(url, NULL, s->cancel, "long poll", polled, s);
+    janus_http_request(url, NULL, s->cancel, "long poll", polled, s);
     g_free(url);
 }
 
@@ -631,7 +492,7 @@ send_keepalive(gpointer data)
         return G_SOURCE_CONTINUE;
     url = url_of(s, TO_SESSION);
     s->refs++;
-    request(url, janus_verb("keepalive"), s->cancel, "keepalive",
+    janus_http_request(url, janus_verb("keepalive"), s->cancel, "keepalive",
             keepalive_sent, s);
     g_free(url);
     return G_SOURCE_CONTINUE;
@@ -727,7 +588,7 @@ janus_close(load_signal_t *s)
     if (s->session != 0) {
         char *url = url_of(s, TO_SESSION);
 
-        request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
+        janus_http_request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
                 NULL);
         g_free(url);
     }
@@ -754,7 +615,7 @@ room_finish(room_job_t *job, const char *room_id, const char *error)
     if (job->session != 0) {
         char *url = g_strdup_printf("%s/%" PRIu64, job->url, job->session);
 
-        request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
+        janus_http_request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
                 NULL);
         g_free(url);
     }
@@ -787,7 +648,7 @@ room_step(json_t *batch, const char *error, void *data)
     if (job->session == 0) {
         job->session = m.data_id;
         url = g_strdup_printf("%s/%" PRIu64, job->url, job->session);
-        request(url, json_pack("{ssss}", "janus", "attach", "plugin",
+        janus_http_request(url, json_pack("{ssss}", "janus", "attach", "plugin",
                                JANUS_PLUGIN), NULL, "attach", room_step, job);
     } else if (job->handle == 0) {
         job->handle = m.data_id;
@@ -798,7 +659,7 @@ room_step(json_t *batch, const char *error, void *data)
          * nothing on disk; the bitrate cap high enough not to throttle
          * the synthetic streams through REMB.
          */
-        request(url, janus_message(
+        janus_http_request(url, janus_message(
                     json_pack("{sssssisssssbsbsisb}", "request", "create",
                               "description", job->name,
                               "publishers", (int)job->capacity,
@@ -833,7 +694,7 @@ janus_create_room(const load_signal_target_t *target, const char *name,
     job->capacity = capacity;
     job->done = done;
     job->data = data;
-    request(job->url, janus_verb("create"), NULL, "create session",
+    janus_http_request(job->url, janus_verb("create"), NULL, "create session",
             room_step, job);
 }
 
