@@ -23,6 +23,10 @@ my $load = "$SFUTest::Stack::Repo/build/sfu/sfu-load";
     $out = `$load --url http://192.0.2.1:80 --api-key k 2>&1`;
     is $? >> 8, 2, 'a target off loopback is refused without --allow-netns';
     like $out, qr/loopback/, '... saying why';
+    $out = `$load --url http://127.0.0.1:9 --api-key k --pacing 0.5 2>&1`;
+    is $? >> 8, 2, 'a --pacing below the bitrate is a usage error';
+    like $out, qr/--pacing: expected 0 \(no pacing\) or a factor of at least 1, got 0.5/,
+        '... saying what it takes';
     $out = `$load --help`;
     is $? >> 8, 0, '--help exits 0';
     like $out, qr/--publishers N/, '... and lists the options';
@@ -66,6 +70,10 @@ cmp_ok $r->{sfu}{rss_kb}, '>', 0, '... and its RSS';
 ok defined $r->{forwarded_pps_per_cpu_s}, 'forwarded packets per CPU-second';
 is $r->{ramp}, undef, 'no ramp';
 cmp_ok $r->{join_ms}{p50}, '>', 0, 'join times measured';
+is $r->{pacing}, 2.5, 'video paced at 2.5 x its bitrate by default';
+ok defined $r->{send_lateness_ms}{p99}
+   && $r->{send_lateness_ms}{max} >= $r->{send_lateness_ms}{p99},
+   'the sender\'s own lateness is reported';
 
 # --- simulcast: ngx-sfu takes the three layers and forwards one of them
 ($rc, $r) = run_load('simulcast', '--participants', 2, '--simulcast',

@@ -1,10 +1,12 @@
 /* sfu-load's publisher: the packets it builds (RTP header, the simulcast
  * extensions, VP8 descriptor and key frames as the worker reads them, the
- * stamp), its pacing over a second, and the SDP it writes and answers. */
+ * stamp), its schedule over seconds, paced and not, the pacer's rules
+ * (pacer.h), and the SDP it writes and answers. */
 #include <string.h>
 
 #include "tap.h"
 #include "media.h"
+#include "pacer.h"
 #include "rtp.h"
 #include "rtp_payload.h"
 #include "sdp.h"
@@ -36,6 +38,10 @@ test_audio_packet(void)
     is_int(id, 42, "stream id");
     ok(ns == 123456789012345ull, "send time");
     ok(!load_stamp_read(pkt.payload, 8, &id, &ns), "a short payload has no stamp");
+    load_stamp_set_time(buf, len, 987654321ull);
+    sfu_rtp_parse(&pkt, buf, len);
+    ok(load_stamp_read(pkt.payload, pkt.payload_len, &id, &ns) && id == 42
+       && ns == 987654321ull, "the sender sets the send time when it sends");
 }
 
 static void
@@ -92,14 +98,19 @@ test_frame_sizes(void)
 
 static unsigned sent_audio, sent_video, sent_keys;
 static size_t   sent_bytes;
+static uint64_t tick_now, worst_late;
 
 static void
-count_packet(void *ctx, uint8_t *pkt, size_t len)
+count_packet(void *ctx, uint8_t *pkt, size_t len, uint64_t due_ns)
 {
     struct sfu_rtp_packet     p;
     struct sfu_vp8_descriptor d;
 
     (void) ctx;
+    if (due_ns > tick_now || tick_now - due_ns > worst_late) {
+        /* a packet sent before it is due counts as the worst of all */
+        worst_late = due_ns > tick_now ? UINT64_MAX : tick_now - due_ns;
+    }
     sfu_rtp_parse(&p, pkt, len);
     if (p.payload_type == LOAD_PT_OPUS) {
         sent_audio++;
@@ -113,30 +124,183 @@ count_packet(void *ctx, uint8_t *pkt, size_t len)
 }
 
 static void
-test_pacing(void)
+reset_counts(void)
+{
+    sent_audio = sent_video = sent_keys = 0;
+    sent_bytes = 0;
+    worst_late = 0;
+}
+
+/* Ticks m every step_ns for span_ns from t0; the most video packets one
+   tick sent. */
+static unsigned
+run_ticks(load_media_t *m, uint64_t t0, uint64_t span_ns, uint64_t step_ns)
+{
+    unsigned most = 0;
+
+    for (tick_now = t0; tick_now < t0 + span_ns; tick_now += step_ns) {
+        unsigned before = sent_video;
+
+        load_media_tick(m, tick_now, buf, count_packet, NULL);
+        if (sent_video - before > most) {
+            most = sent_video - before;
+        }
+    }
+    return most;
+}
+
+static void
+test_schedule_unpaced(void)
 {
     static load_media_t m;
     uint64_t            t0 = 1000000000000ull;
+    unsigned            burst;
 
-    load_media_init(&m, 3, 1, 1500, t0);
-    for (uint64_t t = t0; t < t0 + 4000000000ull; t += 5000000) {
-        load_media_tick(&m, t, buf, count_packet, NULL);
-    }
+    reset_counts();
+    load_media_init(&m, 3, 1, 1500, 0, t0);
+    burst = run_ticks(&m, t0, 4000000000ull, 5000000);
     is_int(sent_audio, 200, "4 s: 200 audio packets (50/s)");
     is_int(m.frame_n, 120, "4 s: 120 video frames (30/s)");
     is_int(sent_keys, 2, "a key frame at the start and after 3 s");
     ok(sent_bytes * 8 / 4 > 1300000 && sent_bytes * 8 / 4 < 1700000,
        "about 1500 kbit/s of VP8 (%zu bit/s)", sent_bytes * 8 / 4);
     is_int(m.late, 0, "never late");
+    ok(burst >= 30, "unpaced, a key frame goes out in one tick (%u packets)", burst);
+    ok(worst_late < 5000000, "nothing goes before it is due, or a tick late");
 
     load_media_want_key(&m);
     sent_keys = 0;
-    load_media_tick(&m, t0 + 4040000000ull, buf, count_packet, NULL);
+    tick_now = t0 + 4040000000ull;
+    load_media_tick(&m, tick_now, buf, count_packet, NULL);
     is_int(sent_keys, 1, "a PLI makes the next frame a key frame");
 
     sent_audio = 0;
-    load_media_tick(&m, t0 + 9000000000ull, buf, count_packet, NULL);
+    tick_now = t0 + 9000000000ull;
+    load_media_tick(&m, tick_now, buf, count_packet, NULL);
     ok(sent_audio <= 1 && m.late == 1, "after a 5 s stall it skips ahead (%u sent)", sent_audio);
+}
+
+static void
+test_schedule_paced(void)
+{
+    static load_media_t m;
+    uint64_t            t0 = 1000000000000ull;
+    unsigned            paced_video, burst;
+    size_t              paced_bytes;
+
+    reset_counts();
+    load_media_init(&m, 3, 1, 1500, 2.5, t0);
+    burst = run_ticks(&m, t0, 4000000000ull, 1000000);
+    paced_video = sent_video;
+    paced_bytes = sent_bytes;
+    is_int(sent_audio, 200, "paced: still 200 audio packets");
+    is_int(sent_keys, 2, "paced: the same key frames");
+    is_int(burst, 1, "paced at 2.5 x 1500 kbit/s, 1 ms ticks: one video "
+           "packet at a time");
+    ok(worst_late < 1000000, "and each within a tick of its due time");
+
+    /* the same media unpaced, for the totals */
+    reset_counts();
+    load_media_init(&m, 3, 1, 1500, 0, t0);
+    run_ticks(&m, t0, 4000000000ull, 1000000);
+    ok(paced_video + 2 >= sent_video && paced_bytes <= sent_bytes,
+       "pacing delays packets, it drops none (%u paced, %u unpaced)",
+       paced_video, sent_video);
+
+    /* a simulcast publisher refused to one layer paces that layer alone */
+    load_media_init(&m, 3, 3, 1500, 2.5, t0);
+    m.sending_layers = 1;
+    load_media_start(&m, t0);
+    ok(m.pacer.ns_per_byte > 2133 && m.pacer.ns_per_byte < 2134,
+       "paced for the layer sent: 2.5 x 1500 kbit/s");
+}
+
+static void
+send_frame_of(load_pacer_t *p, unsigned packets, uint64_t capture_ns)
+{
+    load_frame_t f = { .capture_ns = capture_ns, .packets = packets,
+                       .first = 1000, .each = 1000 };
+
+    load_pacer_push(p, &f);
+}
+
+/* Sends what p lets go at now_ns (packets of 1000 bytes); how many. */
+static unsigned
+pacer_at(load_pacer_t *p, uint64_t now_ns, uint64_t *late_ns)
+{
+    unsigned n = 0;
+    uint64_t due;
+
+    *late_ns = 0;
+    while (load_pacer_due(p, now_ns, &due) != NULL) {
+        if (now_ns - due > *late_ns) {
+            *late_ns = now_ns - due;
+        }
+        load_pacer_sent(p, 1000, due, now_ns);
+        n++;
+    }
+    return n;
+}
+
+static void
+test_pacer(void)
+{
+    load_pacer_t p;
+    uint64_t     late, worst = 0, t, last = 0;
+    unsigned     n, total = 0, most = 0;
+
+    /* 2.5 x 1500 kbit/s = 468750 bytes/s: 1000 bytes every 2.133 ms */
+    load_pacer_init(&p, 1500, 2.5);
+    send_frame_of(&p, 30, 0);
+    for (t = 0; t <= 100000000; t += 1000000) {
+        n = pacer_at(&p, t, &late);
+        total += n;
+        most = n > most ? n : most;
+        last = n > 0 ? t : last;
+        worst = late > worst ? late : worst;
+    }
+    ok(worst < 1000000, "each packet within a 1 ms tick of its time");
+    is_int(total, 30, "the whole frame goes out");
+    is_int(most, 1, "one packet at a time");
+    ok(last == 62000000, "the 30th at 29 x 2.133 ms, in the 62 ms tick (%llu)",
+       (unsigned long long) last);
+    is_int(p.len, 0, "the queue is empty");
+
+    /* a frame is not sent before its capture, however idle the pacer */
+    send_frame_of(&p, 2, 500000000);
+    is_int(pacer_at(&p, 499000000, &late), 0, "nothing before the capture");
+    is_int(pacer_at(&p, 500000000, &late), 1, "its first packet at the capture");
+
+    /* late by less than a pacing interval: catch up, as a browser does */
+    load_pacer_init(&p, 1500, 2.5);
+    send_frame_of(&p, 30, 0);
+    is_int(pacer_at(&p, 0, &late), 1, "the first packet at once");
+    is_int(pacer_at(&p, 7000000, &late), 3, "7 ms later: the ones due at 2.1, "
+           "4.3 and 6.4 ms");
+    is_int(p.restarts, 0, "no restart of the schedule");
+
+    /* a stall: no burst of the backlog, the schedule starts again */
+    is_int(pacer_at(&p, 50000000, &late), 1, "after a 43 ms stall, one packet");
+    ok(late > 40000000, "late by the stall (%llu ns)", (unsigned long long) late);
+    is_int(p.restarts, 1, "the schedule started again");
+    is_int(pacer_at(&p, 52000000, &late), 0, "and the next only 2.1 ms later");
+    is_int(pacer_at(&p, 53000000, &late), 1, "then");
+
+    /* unpaced: a frame's packets are all due at its capture */
+    load_pacer_init(&p, 1500, 0);
+    send_frame_of(&p, 30, 1000);
+    is_int(pacer_at(&p, 999, &late), 0, "unpaced: nothing before the capture");
+    is_int(pacer_at(&p, 1000, &late), 30, "then the whole frame");
+
+    /* a full queue drops frames, as an encoder does */
+    load_pacer_init(&p, 1500, 2.5);
+    for (unsigned i = 0; i < LOAD_PACER_FRAMES; i++) {
+        send_frame_of(&p, 1, 0);
+    }
+    is_int(p.dropped, 0, "a queue of LOAD_PACER_FRAMES frames");
+    send_frame_of(&p, 1, 0);
+    is_int(p.dropped, 1, "one more is dropped");
+    is_int(p.len, LOAD_PACER_FRAMES, "and not queued");
 }
 
 /* The worker's subscribe offer, in its shape (PROTOCOL.md). */
@@ -169,7 +333,7 @@ test_sdp(void)
     char                           err[256];
     const struct sfu_sdp_media    *v;
 
-    load_media_init(&m, 0, 1, 1500, 0);
+    load_media_init(&m, 0, 1, 1500, 0, 0);
     ok(load_sdp_publish_offer(&m, "load-r0-p0", &ice, sdp, sizeof(sdp), err, sizeof(err)) == 0,
        "the publish offer is written");
     ok(sfu_sdp_parse(&s, sdp, strlen(sdp), &e) == 0 && sfu_sdp_check(&s, &e) == 0,
@@ -178,7 +342,7 @@ test_sdp(void)
     is_int(s.media[1].ssrcs[0].ssrc, m.video[0].ssrc, "video SSRC as sent");
     is_int(s.media[0].transport.setup, SFU_SDP_SETUP_ACTPASS, "DTLS actpass");
 
-    load_media_init(&m, 0, 3, 1500, 0);
+    load_media_init(&m, 0, 3, 1500, 0, 0);
     load_sdp_publish_offer(&m, "x", &ice, sdp, sizeof(sdp), err, sizeof(err));
     sfu_sdp_parse(&s, sdp, strlen(sdp), &e);
     v = &s.media[1];
@@ -222,7 +386,9 @@ main(void)
     test_audio_packet();
     test_vp8_packets();
     test_frame_sizes();
-    test_pacing();
+    test_schedule_unpaced();
+    test_schedule_paced();
+    test_pacer();
     test_sdp();
     sfu_transport_global_cleanup();
     return tap_done();

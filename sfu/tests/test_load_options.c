@@ -35,6 +35,7 @@ main(void)
     is_int(o.participants, 2, "of two");
     is_int(o.publishers, 2, "all publishing");
     is_int(o.video_kbps, 1500, "VP8 at 1500 kbit/s");
+    ok(o.pacing == 2.5, "paced at 2.5 x the bitrate, as WebRTC paces");
     is_str(o.local_address, "127.0.0.1", "gathering on loopback");
     ok(o.max_time_s == 30 + 2 + 10 + 60, "a hard stop past what the run needs");
     is_str(o.backend->name, "ngx-sfu", "ngx-sfu by default");
@@ -53,6 +54,12 @@ main(void)
            "more publishers than participants: usage error");
     is_int(parse(URL, "--audio-only", "--simulcast", NULL), 2,
            "--audio-only with --simulcast: usage error");
+    is_int(parse(URL, "--pacing", "0", NULL), 0, "--pacing 0: no pacing");
+    ok(o.pacing == 0, "kept");
+    is_int(parse(URL, "--pacing", "1", NULL), 0, "--pacing 1: at the bitrate");
+    is_int(parse(URL, "--pacing", "0.5", NULL), 2, "--pacing below the bitrate");
+    is_int(parse(URL, "--pacing", "-1", NULL), 2, "a negative --pacing");
+    is_int(parse(URL, "--pacing", "fast", NULL), 2, "--pacing that is not a number");
     is_int(parse(URL, "--participants", "65", NULL), 2, "65 participants: over the worker's room");
     is_int(parse(URL, "--duration", "-1", NULL), 2, "a negative duration");
     is_int(parse(URL, "--duration", "nan", NULL), 2, "a duration that is not a number");

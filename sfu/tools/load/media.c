@@ -33,9 +33,10 @@ stream_init(load_tx_stream_t *s, uint32_t stream_id, uint8_t pt)
 
 void
 load_media_init(load_media_t *m, unsigned publisher, unsigned layers,
-                unsigned kbps, uint64_t now_ns)
+                unsigned kbps, double pacing, uint64_t now_ns)
 {
     memset(m, 0, sizeof(*m));
+    m->pacing = pacing;
     stream_init(&m->audio, LOAD_STREAM_ID(publisher, LOAD_STREAM_AUDIO),
                 LOAD_PT_OPUS);
     m->layers = layers;
@@ -60,6 +61,12 @@ load_media_init(load_media_t *m, unsigned publisher, unsigned layers,
 void
 load_media_start(load_media_t *m, uint64_t now_ns)
 {
+    unsigned kbps = 0;
+
+    for (unsigned i = 0; i < m->sending_layers; i++) {
+        kbps += m->video[i].kbps;
+    }
+    load_pacer_init(&m->pacer, kbps, m->pacing);
     m->start_ns = now_ns;
     m->audio_n = 0;
     m->frame_n = 0;
@@ -180,20 +187,46 @@ load_media_split(size_t frame_bytes, size_t max_payload, size_t *first,
     return n;
 }
 
-static void
-send_frame(load_tx_stream_t *v, bool key, uint32_t ts, uint64_t now_ns,
-           uint8_t *buf, load_media_send_t send, void *ctx)
+static size_t
+header_bytes(const load_tx_stream_t *v)
 {
-    size_t   header = (v->mid != NULL ? 12 + 8 : 12);
-    size_t   first, each;
-    unsigned n = load_media_split(load_media_frame_bytes(v->kbps, key),
-                                  LOAD_MEDIA_MAX_PACKET - header, &first, &each);
+    return v->mid != NULL ? 12 + 8 : 12;
+}
 
-    for (unsigned i = 0; i < n; i++) {
-        size_t len = load_media_vp8_packet(buf, v, ts, key, i == 0, i + 1 == n,
-                                           i == 0 ? first : each, now_ns);
+/* Queues the frame of every layer sent, captured at capture_ns. */
+static void
+capture_frame(load_media_t *m, bool key, uint32_t ts, uint64_t capture_ns)
+{
+    for (unsigned i = 0; i < m->sending_layers; i++) {
+        load_tx_stream_t *v = &m->video[i];
+        load_frame_t      f = { .capture_ns = capture_ns, .ts = ts,
+                                .layer = i, .key = key };
 
-        send(ctx, buf, len);
+        f.packets = load_media_split(load_media_frame_bytes(v->kbps, key),
+                                     LOAD_MEDIA_MAX_PACKET - header_bytes(v),
+                                     &f.first, &f.each);
+        load_pacer_push(&m->pacer, &f);
+    }
+}
+
+/* Sends the video packets the pacer lets go by now. */
+static void
+send_paced(load_media_t *m, uint64_t now_ns, uint8_t *buf,
+           load_media_send_t send, void *ctx)
+{
+    load_frame_t *f;
+    uint64_t      due;
+
+    while ((f = load_pacer_due(&m->pacer, now_ns, &due)) != NULL) {
+        load_tx_stream_t *v = &m->video[f->layer];
+        bool              first = f->sent == 0;
+        size_t            len;
+
+        len = load_media_vp8_packet(buf, v, f->ts, f->key, first,
+                                    f->sent + 1 == f->packets,
+                                    first ? f->first : f->each, now_ns);
+        send(ctx, buf, len, due);
+        load_pacer_sent(&m->pacer, len, due, now_ns);
     }
 }
 
@@ -203,41 +236,41 @@ load_media_tick(load_media_t *m, uint64_t now_ns, uint8_t *buf,
 {
     uint64_t due;
 
-    /* audio: 20 ms packets, 960 samples at 48 kHz */
+    /* audio: 20 ms packets, 960 samples at 48 kHz, not paced (as
+       WebRTC's pacer lets audio through) */
     due = m->start_ns + m->audio_n * LOAD_MEDIA_AUDIO_NS;
     if (now_ns > due + STALL_NS) {
         m->audio_n = (now_ns - m->start_ns) / LOAD_MEDIA_AUDIO_NS;
         m->late++;
     }
-    while (m->start_ns + m->audio_n * LOAD_MEDIA_AUDIO_NS <= now_ns) {
+    while ((due = m->start_ns + m->audio_n * LOAD_MEDIA_AUDIO_NS) <= now_ns) {
         size_t len = load_media_audio_packet(buf, &m->audio,
                                              (uint32_t) (m->audio_n * 960), now_ns);
 
-        send(ctx, buf, len);
+        send(ctx, buf, len, due);
         m->audio_n++;
     }
     if (m->layers == 0) {
         return;
     }
 
-    /* video: frames at 90 kHz, all layers at once */
+    /* video: frames at 90 kHz, all layers at once, into the pacer */
     due = m->start_ns + m->frame_n * FRAME_NS;
     if (now_ns > due + STALL_NS) {
         m->frame_n = (now_ns - m->start_ns) / FRAME_NS;
     }
-    while (m->start_ns + m->frame_n * FRAME_NS <= now_ns) {
-        bool     key = m->key_wanted || now_ns - m->last_key_ns >= LOAD_MEDIA_KEY_NS;
-        uint32_t ts = (uint32_t) (m->frame_n * (90000 / LOAD_MEDIA_FPS));
+    while ((due = m->start_ns + m->frame_n * FRAME_NS) <= now_ns) {
+        bool key = m->key_wanted || now_ns - m->last_key_ns >= LOAD_MEDIA_KEY_NS;
 
-        for (unsigned i = 0; i < m->sending_layers; i++) {
-            send_frame(&m->video[i], key, ts, now_ns, buf, send, ctx);
-        }
+        capture_frame(m, key, (uint32_t) (m->frame_n * (90000 / LOAD_MEDIA_FPS)),
+                      due);
         if (key) {
             m->key_wanted = false;
             m->last_key_ns = now_ns;
         }
         m->frame_n++;
     }
+    send_paced(m, now_ns, buf, send, ctx);
 }
 
 void

@@ -6,11 +6,14 @@
  * extensions when simulcast), a VP8 payload descriptor and frame header
  * the SFU can read key frames from, filler, and the stamp (stamp.h).
  * Packets are at most LOAD_MEDIA_MAX_PACKET bytes; a video frame is split
- * into equal packets, as browsers do.  Nothing is allocated per packet.
+ * into equal packets, as browsers do, and paced out (pacer.h).  Nothing
+ * is allocated per packet.
  */
 
 #ifndef SFU_LOAD_MEDIA_H
 #define SFU_LOAD_MEDIA_H
+
+#include "pacer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,7 +45,9 @@ typedef struct {
     unsigned    kbps;          /* video */
 } load_tx_stream_t;
 
-typedef void (*load_media_send_t)(void *ctx, uint8_t *pkt, size_t len);
+/* One packet to send now; due_ns: when its schedule wanted it sent. */
+typedef void (*load_media_send_t)(void *ctx, uint8_t *pkt, size_t len,
+                                  uint64_t due_ns);
 
 typedef struct {
     load_tx_stream_t audio;
@@ -55,6 +60,8 @@ typedef struct {
     uint64_t         last_key_ns;
     bool             key_wanted;
     uint64_t         late;            /* ticks that skipped ahead */
+    double           pacing;          /* factor over the video bitrate, 0: none */
+    load_pacer_t     pacer;           /* video packets waiting to go */
 } load_media_t;
 
 /*
@@ -62,18 +69,22 @@ typedef struct {
  * kbps (its layers at kbps, kbps/3, kbps/10 with simulcast), none when
  * layers is 0.  Mids "0" (audio) and "1" (video) go into the packets only
  * with simulcast, where they and the rids h, m, l identify the layers.
+ * Video is paced at pacing times the bitrate of the layers sent (0: each
+ * frame's packets go out together).
  */
 void load_media_init(load_media_t *m, unsigned publisher, unsigned layers,
-                     unsigned kbps, uint64_t now_ns);
+                     unsigned kbps, double pacing, uint64_t now_ns);
 
-/* Starts sending at now_ns (a key frame first). */
+/* Starts sending at now_ns (a key frame first), paced for the layers
+   sent. */
 void load_media_start(load_media_t *m, uint64_t now_ns);
 
 /*
  * Sends every packet due by now through send, built in buf (of at least
- * LOAD_MEDIA_MAX_PACKET + room the sender needs).  After a stall of more
- * than 200 ms it skips ahead instead of sending the backlog (counted in
- * late).
+ * LOAD_MEDIA_MAX_PACKET + room the sender needs): audio on its 20 ms
+ * schedule, video frames into the pacer at 30/s and out of it as it
+ * allows.  After a stall of more than 200 ms it skips ahead instead of
+ * capturing the backlog (counted in late).
  */
 void load_media_tick(load_media_t *m, uint64_t now_ns, uint8_t *buf,
                      load_media_send_t send, void *ctx);

@@ -5,6 +5,7 @@
 #include "options.h"
 
 #include "guard.h"
+#include "pacer.h"
 #include "log.h"
 
 #include <errno.h>
@@ -46,6 +47,9 @@ load_options_usage(FILE *out)
 "  --audio-only          publish Opus only\n"
 "  --simulcast           publish VP8 as three rid layers (h, m, l)\n"
 "  --video-kbps K        VP8 bitrate (top layer), default 1500\n"
+"  --pacing F            send video at most F times its bitrate, packet by\n"
+"                        packet, as a browser's pacer does (default 2.5);\n"
+"                        0: each frame's packets at once\n"
 "  --join-concurrency N  participants joining at once (default 16)\n"
 "\n"
 "timing\n"
@@ -119,7 +123,7 @@ parse_double(const char *arg, double min, double max, double *out)
 enum {
     OPT_TARGET = 256, OPT_URL, OPT_API_KEY, OPT_ALLOW_NETNS, OPT_LOCAL,
     OPT_ROOMS, OPT_PARTICIPANTS, OPT_PUBLISHERS, OPT_AUDIO_ONLY,
-    OPT_SIMULCAST, OPT_VIDEO_KBPS, OPT_JOIN_CONCURRENCY, OPT_DURATION,
+    OPT_SIMULCAST, OPT_VIDEO_KBPS, OPT_PACING, OPT_JOIN_CONCURRENCY, OPT_DURATION,
     OPT_WARMUP, OPT_JOIN_TIMEOUT, OPT_MAX_TIME, OPT_RAMP, OPT_RAMP_STEP,
     OPT_RAMP_MAX, OPT_LOSS_LIMIT, OPT_SFU_PID, OPT_JSON, OPT_QUIET,
     OPT_PER_STREAM,
@@ -138,6 +142,7 @@ static const struct option long_options[] = {
     { "audio-only", no_argument, NULL, OPT_AUDIO_ONLY },
     { "simulcast", no_argument, NULL, OPT_SIMULCAST },
     { "video-kbps", required_argument, NULL, OPT_VIDEO_KBPS },
+    { "pacing", required_argument, NULL, OPT_PACING },
     { "join-concurrency", required_argument, NULL, OPT_JOIN_CONCURRENCY },
     { "duration", required_argument, NULL, OPT_DURATION },
     { "warmup", required_argument, NULL, OPT_WARMUP },
@@ -180,6 +185,7 @@ typedef struct {
 } double_option_t;
 
 static const double_option_t double_options[] = {
+    { OPT_PACING, offsetof(load_options_t, pacing), 0, 100 },
     { OPT_DURATION, offsetof(load_options_t, duration_s), 0.5, 3600 },
     { OPT_WARMUP, offsetof(load_options_t, warmup_s), 0, 600 },
     { OPT_JOIN_TIMEOUT, offsetof(load_options_t, join_timeout_s), 1, 600 },
@@ -279,6 +285,14 @@ check(load_options_t *o, bool publishers_given)
         return usage_error("--publishers: %s is more than --participants%s",
                            "the number", "");
     }
+    if (o->pacing > 0 && o->pacing < 1) {
+        char got[32];
+
+        /* below the bitrate, the pacer's queue would only grow */
+        snprintf(got, sizeof(got), "%g", o->pacing);
+        return usage_error("--pacing: expected 0 (no pacing) or a factor of "
+                           "at least 1, got %s%s", got, "");
+    }
     if (o->audio_only && o->simulcast) {
         return usage_error("%s and %s cannot go together", "--audio-only",
                            "--simulcast");
@@ -306,6 +320,7 @@ load_options_parse(load_options_t *o, int argc, char **argv)
     o->rooms = 1;
     o->participants = 2;
     o->video_kbps = 1500;
+    o->pacing = LOAD_PACER_FACTOR;
     o->duration_s = 10;
     o->warmup_s = 2;
     o->join_timeout_s = 30;

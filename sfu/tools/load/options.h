@@ -21,6 +21,7 @@ typedef struct {
     bool         audio_only;
     bool         simulcast;
     unsigned     video_kbps;
+    double       pacing;             /* x the video bitrate, 0: none */
     double       duration_s;         /* the measured window */
     double       warmup_s;           /* after all media flows */
     double       join_timeout_s;     /* for a step's joins */

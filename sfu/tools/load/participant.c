@@ -409,7 +409,7 @@ load_participant_open(load_participant_t *p, const char *room_id)
 
         load_media_init(&p->media, p->publisher_no,
                         o->audio_only ? 0 : o->simulcast ? 3 : 1,
-                        o->video_kbps, 0);
+                        o->video_kbps, o->pacing, 0);
     }
     p->sig = backend(p)->open(&p->run->o->target, room_id, p->name, &events, p);
     if (p->sig == NULL) {
@@ -418,16 +418,21 @@ load_participant_open(load_participant_t *p, const char *room_id)
 }
 
 static void
-send_packet(void *ctx, uint8_t *pkt, size_t len)
+send_packet(void *ctx, uint8_t *pkt, size_t len, uint64_t due_ns)
 {
     load_participant_t *p = ctx;
     load_run_t         *run = p->run;
+    uint64_t            now = load_now_ns();
 
+    /* the latency counts from when the packet really leaves (the tick
+       may have sent others before it), not from when it was due */
+    load_stamp_set_time(pkt, len, now);
     if (sfu_transport_send_rtp(p->pub.t, pkt, len, sizeof(run->send_buf)) == 0
         && run->measuring)
     {
         run->packets_out++;
         run->bytes_out += len;
+        load_hist_add(&run->send_late_us, now > due_ns ? (now - due_ns) / 1000 : 0);
     }
 }
 

@@ -22,6 +22,10 @@ load_report_step(const load_run_t *run)
     return NULL;
 }
 
+/* Send lateness p99 above which the table warns: more than a browser's
+   pacing interval, the 1 ms tick included. */
+#define LOAD_LATE_WARN_MS  5.0
+
 static double
 ms(uint64_t us)
 {
@@ -171,7 +175,7 @@ load_report_json(const load_run_t *run, const char *path)
     doc = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:f,"
         " s:I, s:I, s:o, s:I, s:I, s:f, s:o, s:o,"
-        " s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:b}",
+        " s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:f, s:b}",
         "target", o->backend->name, "url", o->target.url,
         "rooms", (json_int_t) s->rooms,
         /* a fan-out ramp grows its one room */
@@ -197,9 +201,14 @@ load_report_json(const load_run_t *run, const char *path)
         "sfu", sfu,
         "simulcast_refused", s->simulcast_refused,
         "sender_late", (json_int_t) s->sender_late,
+        "pacing", o->pacing,
         "aborted", run->aborted);
     json_object_set_new(json_object_get(doc, "join_ms"), "max",
                         json_real(ms(s->join_us.max)));
+    json_object_set_new(doc, "send_lateness_ms", json_pack(
+        "{s:f, s:f, s:f}", "p50", ms(load_hist_quantile(&s->send_late_us, 0.50)),
+        "p99", ms(load_hist_quantile(&s->send_late_us, 0.99)),
+        "max", ms(s->send_late_us.max)));
     json_object_set_new(doc, "forwarded_pps_per_cpu_s",
                         s->cpu_s > 0
                         ? json_real((double) s->packets_in / s->cpu_s)
@@ -288,6 +297,10 @@ load_report_table(const load_run_t *run, FILE *out)
             (unsigned long long) s->packets_out, (unsigned long long) s->bytes_out);
     fprintf(out, "%-28s %llu packets, %llu bytes\n", "received",
             (unsigned long long) s->packets_in, (unsigned long long) s->bytes_in);
+    fprintf(out, "%-28s p50 %.3f  p99 %.3f  max %.3f\n",
+            "send lateness ms",
+            ms(load_hist_quantile(&s->send_late_us, 0.50)),
+            ms(load_hist_quantile(&s->send_late_us, 0.99)), ms(s->send_late_us.max));
     fprintf(out, "%-28s %.1f s\n", "window", s->window_s);
     if (o->n_sfu_pids > 0) {
         fprintf(out, "%-28s cpu %.2f s, rss %llu kB (peak %llu kB)%s\n", "sfu",
@@ -302,6 +315,12 @@ load_report_table(const load_run_t *run, FILE *out)
     if (s->simulcast_refused) {
         fprintf(out, "simulcast: the SFU's answer had no a=simulcast; one "
                 "layer (h) was sent\n");
+    }
+    if (ms(load_hist_quantile(&s->send_late_us, 0.99)) > LOAD_LATE_WARN_MS) {
+        fprintf(out, "warning: sfu-load sent 1 %% of its packets more than "
+                "%.1f ms after they were due: its own loop was late, and its "
+                "receive side likely too\n",
+                ms(load_hist_quantile(&s->send_late_us, 0.99)));
     }
     if (s->sender_late > 0) {
         fprintf(out, "warning: sfu-load's sender fell behind %llu times: it "

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TICK_MS        5
+/* 1 ms: publishers' packets go out near their own due times, not
+   bunched onto a coarse common grid (real senders are independent) */
+#define TICK_MS        1
 #define SAMPLE_MS      500
 #define GOODBYE_MS     1000
 
@@ -172,6 +174,7 @@ window_end(gpointer data)
     }
     g_array_free(jitter, TRUE);
     s->latency_us = run->latency_us;
+    s->send_late_us = run->send_late_us;
     s->packets_out = run->packets_out;
     s->bytes_out = run->bytes_out;
     s->packets_in = run->packets_in;
@@ -225,6 +228,7 @@ window_start(gpointer data)
         load_participant_window_start(run->ps[i]);
     }
     load_hist_reset(&run->latency_us);
+    load_hist_reset(&run->send_late_us);
     run->packets_out = run->bytes_out = run->packets_in = run->bytes_in = 0;
     if (run->o->n_sfu_pids > 0) {
         load_proc_sample(run->o->sfu_pids, run->o->n_sfu_pids, &run->proc_start);

@@ -32,6 +32,7 @@ typedef struct {
     double    jitter_ms_p50, jitter_ms_p99;
     uint64_t  packets_out, bytes_out, packets_in, bytes_in;
     uint64_t  sender_late;          /* pacing ticks that skipped ahead */
+    load_hist_t send_late_us;       /* packets' send time - due time */
     double    window_s;
     double    cpu_s;
     uint64_t  rss_kb, rss_peak_kb;
@@ -70,6 +71,7 @@ struct load_run {
     bool                  measuring;
     uint64_t              window_start_ns;
     load_hist_t           latency_us;
+    load_hist_t           send_late_us;
     uint64_t              packets_out, bytes_out, packets_in, bytes_in;
     load_proc_sample_t    proc_start;
     uint64_t              rss_peak_kb;

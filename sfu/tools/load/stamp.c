@@ -23,6 +23,13 @@ load_stamp_write(uint8_t *payload, size_t len, uint32_t stream_id,
     sfu_put_be32(p + 12, (uint32_t) send_ns);
 }
 
+void
+load_stamp_set_time(uint8_t *pkt, size_t len, uint64_t send_ns)
+{
+    sfu_put_be32(pkt + len - 8, (uint32_t) (send_ns >> 32));
+    sfu_put_be32(pkt + len - 4, (uint32_t) send_ns);
+}
+
 bool
 load_stamp_read(const uint8_t *payload, size_t len, uint32_t *stream_id,
                 uint64_t *send_ns)

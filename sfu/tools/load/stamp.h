@@ -29,6 +29,9 @@
 void load_stamp_write(uint8_t *payload, size_t len, uint32_t stream_id,
                       uint64_t send_ns);
 
+/* Sets the send time of the stamp at the end of a whole packet of len. */
+void load_stamp_set_time(uint8_t *pkt, size_t len, uint64_t send_ns);
+
 /* Reads it back; false when the payload is too short or not stamped. */
 bool load_stamp_read(const uint8_t *payload, size_t len, uint32_t *stream_id,
                      uint64_t *send_ns);
