@@ -39,6 +39,13 @@ loss_pct(const load_step_t *s)
 }
 
 static json_t *
+lateness(const load_hist_t *h)
+{
+    return json_pack("{s:f, s:f, s:f}", "p50", ms(load_hist_quantile(h, 0.50)),
+                     "p99", ms(load_hist_quantile(h, 0.99)), "max", ms(h->max));
+}
+
+static json_t *
 percentiles(const load_hist_t *h)
 {
     return json_pack("{s:f, s:f, s:f}",
@@ -136,7 +143,7 @@ ramp_json(const load_run_t *run)
         const load_step_t *s = &run->steps[i];
 
         json_array_append_new(steps, json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I}",
+            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o}",
             "rooms", (json_int_t) s->rooms,
             "participants", (json_int_t) s->participants,
             "joined", (json_int_t) s->joined,
@@ -145,7 +152,8 @@ ramp_json(const load_run_t *run)
             "loss_pct", loss_pct(s),
             "latency_ms", percentiles(&s->latency_us),
             "cpu_s", s->cpu_s,
-            "packets_in", (json_int_t) s->packets_in));
+            "packets_in", (json_int_t) s->packets_in,
+            "send_lateness_ms", lateness(&s->send_late_us)));
     }
     return json_pack("{s:I, s:s, s:o}", "capacity",
                      (json_int_t) (run->capacity < 0 ? 0 : run->capacity),
@@ -205,10 +213,7 @@ load_report_json(const load_run_t *run, const char *path)
         "aborted", run->aborted);
     json_object_set_new(json_object_get(doc, "join_ms"), "max",
                         json_real(ms(s->join_us.max)));
-    json_object_set_new(doc, "send_lateness_ms", json_pack(
-        "{s:f, s:f, s:f}", "p50", ms(load_hist_quantile(&s->send_late_us, 0.50)),
-        "p99", ms(load_hist_quantile(&s->send_late_us, 0.99)),
-        "max", ms(s->send_late_us.max)));
+    json_object_set_new(doc, "send_lateness_ms", lateness(&s->send_late_us));
     json_object_set_new(doc, "forwarded_pps_per_cpu_s",
                         s->cpu_s > 0
                         ? json_real((double) s->packets_in / s->cpu_s)
