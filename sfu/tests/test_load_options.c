@@ -53,7 +53,7 @@ main(void)
            "more publishers than participants: usage error");
     is_int(parse(URL, "--audio-only", "--simulcast", NULL), 2,
            "--audio-only with --simulcast: usage error");
-    is_int(parse(URL, "--participants", "65", NULL), 2, "65 participants: over the worker's room");
+    is_int(parse(URL, "--participants", "1001", NULL), 2, "1001 participants: over a room's 1000");
     is_int(parse(URL, "--duration", "-1", NULL), 2, "a negative duration");
     is_int(parse(URL, "--duration", "nan", NULL), 2, "a duration that is not a number");
     is_int(parse(URL, "--rooms", "1x", NULL), 2, "trailing garbage");

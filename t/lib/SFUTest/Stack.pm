@@ -243,7 +243,16 @@ HTTP
         location /api/ { sfu_api; }
         $SIGNALING
         location = /health { sfu_health; }
+        location = /metrics { sfu_metrics; }
 CONF
+}
+
+# A gauge or counter of /metrics (undef when absent).
+sub metric {
+    my ($self, $name) = @_;
+    my $r = $self->{nginx}->request(GET => '/metrics', timeout => 15);
+    my ($v) = ($r->{body} // '') =~ /^\Q$name\E (-?\d+)$/m;
+    return $v;
 }
 
 sub _spawn_worker {
