@@ -551,10 +551,16 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 static void
 ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
 {
-    json_t  *rooms, *participants;
+    json_t  *rooms, *participants, *cache_bytes;
 
     rooms = json_object_get(msg, "rooms");
     participants = json_object_get(msg, "participants");
+    cache_bytes = json_object_get(msg, "packet_cache_bytes");
+
+    if (json_is_integer(cache_bytes) && json_integer_value(cache_bytes) >= 0) {
+        ngx_http_sfu_metrics_cache_set(link->index,
+                                       json_integer_value(cache_bytes));
+    }
 
     if (json_is_integer(rooms) && json_is_integer(participants)) {
         ngx_http_sfu_metrics_live_set(link->index,

@@ -28,6 +28,7 @@ typedef struct {
     ngx_atomic_t                  metrics[NGX_HTTP_SFU_METRIC_LAST];
     ngx_atomic_t                  live_rooms[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  live_participants[NGX_HTTP_SFU_LINKS_MAX];
+    ngx_atomic_t                  live_cache_bytes[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  other;       /* the table is full */
     ngx_atomic_t                  nslots;
     ngx_http_sfu_metrics_slot_t   slots[NGX_HTTP_SFU_METRICS_SLOTS];
@@ -71,7 +72,9 @@ static ngx_http_sfu_metric_t  ngx_http_sfu_metrics[] = {
     { ngx_string("webrtc_participants_total"), ngx_string("gauge"),
       ngx_string("Participants in rooms on this edge's SFU workers.") },
     { ngx_string("sfu_signaling_connections"), ngx_string("gauge"),
-      ngx_string("Signaling WebSocket connections open now.") }
+      ngx_string("Signaling WebSocket connections open now.") },
+    { ngx_string("sfu_worker_packet_cache_bytes"), ngx_string("gauge"),
+      ngx_string("Bytes held by the SFU workers' packet caches.") }
 };
 
 
@@ -204,6 +207,22 @@ ngx_http_sfu_metrics_live_lost(ngx_uint_t link)
 
     /* the participants go as the module marks them left */
     sh->live_rooms[link] = 0;
+    sh->live_cache_bytes[link] = 0;
+}
+
+
+void
+ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes)
+{
+    ngx_http_sfu_metrics_shm_t  *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+
+    if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
+        return;
+    }
+
+    sh->live_cache_bytes[link] = (ngx_atomic_uint_t) bytes;
 }
 
 
@@ -431,6 +450,10 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
 
         case NGX_HTTP_SFU_METRIC_PARTICIPANTS:
             value = ngx_http_sfu_metrics_live_sum(sh->live_participants);
+            break;
+
+        case NGX_HTTP_SFU_METRIC_PACKET_CACHE_BYTES:
+            value = ngx_http_sfu_metrics_live_sum(sh->live_cache_bytes);
             break;
 
         default:

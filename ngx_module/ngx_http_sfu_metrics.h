@@ -29,6 +29,7 @@ typedef enum {
     NGX_HTTP_SFU_METRIC_ROOMS,               /* webrtc_rooms_total: live */
     NGX_HTTP_SFU_METRIC_PARTICIPANTS,        /* webrtc_participants_total */
     NGX_HTTP_SFU_METRIC_SIGNALING_CONNECTIONS, /* gauge sfu_signaling_... */
+    NGX_HTTP_SFU_METRIC_PACKET_CACHE_BYTES,  /* sfu_worker_packet_cache_... */
     NGX_HTTP_SFU_METRIC_LAST
 } ngx_http_sfu_metric_e;
 
@@ -57,6 +58,13 @@ void ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta);
 void ngx_http_sfu_metrics_live_set(ngx_uint_t link, ngx_atomic_int_t rooms,
     ngx_atomic_int_t participants);
 void ngx_http_sfu_metrics_live_lost(ngx_uint_t link);
+
+/*
+ * sfu_worker_packet_cache_bytes: the bytes the SFU workers' packet caches
+ * hold, as each says in its hello and every pong; a worker whose link is
+ * down counts none.
+ */
+void ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes);
 void ngx_http_sfu_metrics_participants(ngx_str_t *room,
     ngx_atomic_int_t delta);
 

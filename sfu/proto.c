@@ -7,6 +7,7 @@
 
 #include "proto.h"
 #include "log.h"
+#include "packet_cache.h"
 #include "room.h"
 #include "room_admin.h"
 #include "signaling.h"
@@ -71,7 +72,7 @@ sfu_proto_error(sfu_conn_t *c, json_t *request, const char *code,
 void
 sfu_proto_hello(sfu_conn_t *c, unsigned worker_id)
 {
-    proto_send(c, json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i}",
+    proto_send(c, json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:i}",
                             "type", "hello",
                             "worker", (json_int_t) worker_id,
                             "protocol", (json_int_t) SFU_PROTOCOL_VERSION,
@@ -79,16 +80,18 @@ sfu_proto_hello(sfu_conn_t *c, unsigned worker_id)
                             "pid", (json_int_t) getpid(),
                             "max_frame", (json_int_t) SFU_FRAME_MAX,
                             "rooms", (json_int_t) sfu_rooms_count(),
-                            "participants", (json_int_t) sfu_rooms_participants()));
+                            "participants", (json_int_t) sfu_rooms_participants(),
+                            "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()));
 }
 
 /* The live counts ride on every pong: the module's gauges follow them within a ping interval. */
 static void
 proto_ping(sfu_conn_t *c, json_t *msg)
 {
-    sfu_proto_reply(c, msg, json_pack("{s:s, s:i, s:i}", "type", "pong",
+    sfu_proto_reply(c, msg, json_pack("{s:s, s:i, s:i, s:i}", "type", "pong",
                                       "rooms", (json_int_t) sfu_rooms_count(),
-                                      "participants", (json_int_t) sfu_rooms_participants()));
+                                      "participants", (json_int_t) sfu_rooms_participants(),
+                                      "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()));
 }
 
 void

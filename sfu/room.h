@@ -19,7 +19,7 @@
 #include "publisher.h"
 #include "subscriber.h"
 
-#define SFU_ROOM_MAX_PARTICIPANTS 64
+#define SFU_ROOM_MAX_PARTICIPANTS 1000  /* as many as the module lets a room hold */
 
 typedef struct sfu_room sfu_room_t;
 typedef struct sfu_participant sfu_participant_t;

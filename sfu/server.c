@@ -6,6 +6,7 @@
 
 #include "server.h"
 #include "conn.h"
+#include "fd_limit.h"
 #include "log.h"
 #include "proto.h"
 #include "room.h"
@@ -168,7 +169,8 @@ sfu_server_start(const char *path, int mode, unsigned worker_id)
     s->next_id = 1;
     s->watch = g_unix_fd_add(fd, G_IO_IN, server_accept, s);
 
-    sfu_log_info("listening on %s", path);
+    /* every participant holds sockets: the worker takes all the descriptors it may */
+    sfu_log_info("listening on %s; up to %lu open descriptors", path, sfu_fd_limit_raise());
 
     return s;
 }

@@ -146,7 +146,7 @@ sfu_simulcast_packet(struct sfu_simulcast *sim, unsigned index, const struct sfu
     struct sfu_layer *l = &sim->layers[index];
 
     sfu_recv_stats_update(&l->stats, pkt->seq, pkt->timestamp, now_us, retransmission);
-    sfu_packet_cache_put(&l->cache, pkt->seq, pkt->data, pkt->len);
+    sfu_packet_cache_put(&l->cache, pkt->seq, pkt->data, pkt->len, now_us);
     l->packets++;
     l->bytes += pkt->len;
     l->last_packet_us = now_us;

@@ -245,7 +245,7 @@ sfu_track_receive(struct sfu_track *t, const struct sfu_rtp_packet *pkt, bool re
     t->packets++;
     t->bytes += pkt->len;
     if (t->cache.slots != NULL) {
-        sfu_packet_cache_put(&t->cache, pkt->seq, pkt->data, pkt->len);
+        sfu_packet_cache_put(&t->cache, pkt->seq, pkt->data, pkt->len, now_us);
     }
     keyframe = t->kind == SFU_SDP_VIDEO && is_keyframe(t, pkt);
     for (i = 0; i < t->downtracks->len; i++) {

@@ -86,14 +86,14 @@ is($hello->{protocol}, 1, 'hello carries the protocol version');
 is($hello->{max_frame}, 1048576, 'hello carries the frame size limit');
 
 send_frame($a, { type => 'ping', id => 42 });
-is_deeply(read_frame($a), { type => 'pong', id => 42, rooms => 0, participants => 0 },
+is_deeply(read_frame($a), { type => 'pong', id => 42, rooms => 0, participants => 0, packet_cache_bytes => 0 },
           'ping is answered by pong with the same id');
 
 send_frame($a, { type => 'ping', id => 'abc' });
 send_frame($a, { type => 'ping', id => 43 });
 is_deeply([ read_frame($a), read_frame($a) ],
-          [ { type => 'pong', id => 'abc', rooms => 0, participants => 0 },
-            { type => 'pong', id => 43, rooms => 0, participants => 0 } ],
+          [ { type => 'pong', id => 'abc', rooms => 0, participants => 0, packet_cache_bytes => 0 },
+            { type => 'pong', id => 43, rooms => 0, participants => 0, packet_cache_bytes => 0 } ],
           'two pings in one write are answered in order');
 
 # one frame written in three pieces
@@ -102,7 +102,7 @@ my $frame = pack('N', length $body) . $body;
 for my $piece (substr($frame, 0, 2), substr($frame, 2, 7), substr($frame, 9)) {
     print {$a} $piece; $a->flush; sleep 0.05;
 }
-is_deeply(read_frame($a), { type => 'pong', id => 44, rooms => 0, participants => 0 },
+is_deeply(read_frame($a), { type => 'pong', id => 44, rooms => 0, participants => 0, packet_cache_bytes => 0 },
           'a frame split across writes is reassembled');
 
 send_frame($a, { type => 'bogus', id => 7 });
@@ -118,7 +118,7 @@ is_deeply([ @$err{qw(type code id)} ], [ 'error', 'bad-message', 8 ],
           'a message without a type gets a bad-message error');
 
 send_frame($a, { type => 'ping', id => 45 });
-is_deeply(read_frame($a), { type => 'pong', id => 45, rooms => 0, participants => 0 },
+is_deeply(read_frame($a), { type => 'pong', id => 45, rooms => 0, participants => 0, packet_cache_bytes => 0 },
           'the connection still works after error replies');
 
 my $b = connect_worker();
@@ -145,7 +145,7 @@ for my $case ([ 'not json', '{"type":', 'invalid-json' ],
 }
 
 send_frame($b, { type => 'ping', id => 46 });
-is_deeply(read_frame($b), { type => 'pong', id => 46, rooms => 0, participants => 0 },
+is_deeply(read_frame($b), { type => 'pong', id => 46, rooms => 0, participants => 0, packet_cache_bytes => 0 },
           'the other connections keep working after protocol errors');
 
 # backpressure: a peer that writes without reading holds the worker's

@@ -48,7 +48,8 @@ for (['sfu_http_requests_total', 'counter'],
      ['sfu_participants_joined_total', 'counter'],
      ['sfu_participants_left_total', 'counter'],
      ['webrtc_rooms_total', 'gauge'],
-     ['webrtc_participants_total', 'gauge'])
+     ['webrtc_participants_total', 'gauge'],
+     ['sfu_worker_packet_cache_bytes', 'gauge'])
 {
     my ($name, $type) = @$_;
     like($r->{body}, qr/^# HELP $name \S.*\n# TYPE $name $type$/m,

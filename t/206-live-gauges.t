@@ -4,7 +4,8 @@
 # what the test says).  They are right again as soon as the links are up
 # after an nginx restart, follow each worker within a ping interval, lose
 # a worker's rooms when its link goes down, and a claimed participant
-# counts at once on its room's worker.
+# counts at once on its room's worker.  sfu_worker_packet_cache_bytes is
+# the sum of what the workers report of their packet caches, the same way.
 use strict;
 use warnings;
 use Test::More;
@@ -15,8 +16,8 @@ use SFUTest::WS;
 
 my $dir = tempdir(CLEANUP => 1);
 my @fw = map { SFUTest::FakeWorker->new(path => "$dir/w$_.sock", id => $_) } 1, 2;
-$fw[0]{live} = {rooms => 2, participants => 5};
-$fw[1]{live} = {rooms => 1, participants => 3};
+$fw[0]{live} = {rooms => 2, participants => 5, packet_cache_bytes => 96512};
+$fw[1]{live} = {rooms => 1, participants => 3, packet_cache_bytes => 193024};
 
 sub start {
     return SFUTest::Signaling->start(
@@ -24,36 +25,37 @@ sub start {
         http => 'sfu_worker_ping_interval 200ms;');
 }
 
-# polls /metrics (pumping the workers) until both gauges read as wanted
+# polls /metrics (pumping the workers) until the gauges read as wanted
 sub gauges_become {
-    my ($sig, $rooms, $participants, $name) = @_;
+    my ($sig, $want, $name) = @_;
+    my @names = qw(webrtc_rooms_total webrtc_participants_total
+                   sfu_worker_packet_cache_bytes);
     my @got;
     $fw[0]->wait_for(sub {
-        @got = map { $sig->metric($_) // 'none' }
-               qw(webrtc_rooms_total webrtc_participants_total);
-        $got[0] eq $rooms && $got[1] eq $participants;
+        @got = map { $sig->metric($_) // 'none' } @names;
+        "@got" eq $want;
     }, 10);
-    is("@got", "$rooms $participants", $name);
+    is("@got", $want, $name);
 }
 
 my $sig = start();
-gauges_become($sig, 3, 8, 'the workers\' rooms and participants, summed');
+gauges_become($sig, '3 8 289536', 'the workers\' rooms, participants and caches, summed');
 
 # the worker counts change: the next pong carries them
-$fw[0]{live} = {rooms => 1, participants => 2};
-gauges_become($sig, 2, 5, 'a worker\'s new counts, within a ping interval');
+$fw[0]{live} = {rooms => 1, participants => 2, packet_cache_bytes => 0};
+gauges_become($sig, '2 5 193024', 'a worker\'s new counts, within a ping interval');
 
 # nginx restarts (a new shared memory zone): the workers say it again
 $sig->stop;
 $sig = start();
-gauges_become($sig, 2, 5, 'after an nginx restart, the same counts');
+gauges_become($sig, '2 5 193024', 'after an nginx restart, the same counts');
 
 # a worker gone: its rooms are no longer this edge's
 $fw[1]->crash;
-gauges_become($sig, 1, 5,
-              'a worker whose link is down counts no rooms');
+gauges_become($sig, '1 5 0',
+              'a worker whose link is down counts no rooms and no caches');
 $fw[1]->listen;
-gauges_become($sig, 2, 5, 'and counts again once it is back');
+gauges_become($sig, '2 5 193024', 'and counts again once it is back');
 
 # a participant claimed through this edge counts on its room's worker
 # before that worker's next report

@@ -50,7 +50,26 @@ for my $p ([ alice => $alice_id ], [ bob => $bob_id ]) {
     like($e->{joined_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "... $name: joined_at");
 }
 
+# the worker's packet caches, on /metrics within a ping interval (1 s):
+# two video tracks, each ring between its smallest and its largest
+my $slot = 2 + 2 + 4 + 1500;    # struct sfu_packet_cache_slot
+my $cache;
+for (1 .. 50) {
+    $cache = $s->metric('sfu_worker_packet_cache_bytes') // -1;
+    last if $cache >= 2 * 64 * $slot;
+    select undef, undef, undef, 0.2;
+}
+ok($cache >= 2 * 64 * $slot && $cache <= 2 * 512 * $slot,
+   "sfu_worker_packet_cache_bytes: two video tracks' caches ($cache)");
+
 $s->leave_all;
+my $left = -1;
+for (1 .. 50) {
+    $left = $s->metric('sfu_worker_packet_cache_bytes') // -1;
+    last if $left == 0;
+    select undef, undef, undef, 0.2;
+}
+is($left, 0, 'sfu_worker_packet_cache_bytes: 0 once the room is empty');
 for my $p ($alice, $bob) {
     is($p->summary->{exit}, 0, $p->name . ' exits 0 (condition met)')
         or diag $p->describe;

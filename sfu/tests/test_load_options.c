@@ -60,7 +60,7 @@ main(void)
     is_int(parse(URL, "--pacing", "0.5", NULL), 2, "--pacing below the bitrate");
     is_int(parse(URL, "--pacing", "-1", NULL), 2, "a negative --pacing");
     is_int(parse(URL, "--pacing", "fast", NULL), 2, "--pacing that is not a number");
-    is_int(parse(URL, "--participants", "65", NULL), 2, "65 participants: over the worker's room");
+    is_int(parse(URL, "--participants", "1001", NULL), 2, "1001 participants: over a room's 1000");
     is_int(parse(URL, "--duration", "-1", NULL), 2, "a negative duration");
     is_int(parse(URL, "--duration", "nan", NULL), 2, "a duration that is not a number");
     is_int(parse(URL, "--rooms", "1x", NULL), 2, "trailing garbage");

@@ -259,25 +259,6 @@ test_receive_stats(void)
     ok(sfu_recv_stats_report(&s, 5, 700000, &b) && b.fraction_lost == 0, "no loss in the next interval");
 }
 
-static void
-test_packet_cache(void)
-{
-    struct sfu_packet_cache c;
-    uint8_t a[3] = { 1, 2, 3 }, big[SFU_PACKET_CACHE_BYTES + 1] = { 0 };
-    size_t len;
-
-    ok(sfu_packet_cache_init(&c) == 0, "cache allocated once");
-    ok(sfu_packet_cache_get(&c, 7, &len) == NULL, "empty at first");
-    sfu_packet_cache_put(&c, 7, a, sizeof(a));
-    ok(sfu_packet_cache_get(&c, 7, &len) != NULL && len == 3, "a stored packet is found");
-    sfu_packet_cache_put(&c, 7 + SFU_PACKET_CACHE_SLOTS, a, 2);
-    ok(sfu_packet_cache_get(&c, 7, &len) == NULL, "a packet is gone once its slot is reused");
-    ok(sfu_packet_cache_get(&c, 7 + SFU_PACKET_CACHE_SLOTS, &len) != NULL && len == 2, "by the newer one");
-    sfu_packet_cache_put(&c, 9, big, sizeof(big));
-    ok(sfu_packet_cache_get(&c, 9, &len) == NULL, "oversized packets are not kept");
-    sfu_packet_cache_free(&c);
-}
-
 int
 main(void)
 {
@@ -286,6 +267,5 @@ main(void)
     test_nack_without_rtx();
     test_sender_report();
     test_receive_stats();
-    test_packet_cache();
     return tap_done();
 }

@@ -5,6 +5,7 @@
  * allowed networks), runs, reports.
  */
 
+#include "fd_limit.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -46,6 +47,8 @@ main(int argc, char **argv)
         return r == 1 ? 0 : 2;
     }
     sfu_log_init((sfu_log_level_t) o.log_level, 0);
+    /* a few sockets per participant: a large room needs more than 1024 */
+    sfu_fd_limit_raise();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGALRM, backstop);
     alarm((unsigned) o.max_time_s + BACKSTOP_S);

@@ -170,8 +170,8 @@ typedef struct {
 
 static const uint_option_t uint_options[] = {
     { OPT_ROOMS, offsetof(load_options_t, rooms), 1, 1000 },
-    { OPT_PARTICIPANTS, offsetof(load_options_t, participants), 1, 64 },
-    { OPT_PUBLISHERS, offsetof(load_options_t, publishers), 0, 64 },
+    { OPT_PARTICIPANTS, offsetof(load_options_t, participants), 1, 1000 },
+    { OPT_PUBLISHERS, offsetof(load_options_t, publishers), 0, 1000 },
     { OPT_VIDEO_KBPS, offsetof(load_options_t, video_kbps), 30, 20000 },
     { OPT_JOIN_CONCURRENCY, offsetof(load_options_t, join_concurrency), 1, 256 },
     { OPT_RAMP_STEP, offsetof(load_options_t, ramp_step), 1, 1000 },

@@ -59,6 +59,7 @@ sub start_nginx {
             addr => $o{addr},
             load_modules => [ split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '' ],
             workers => $o{workers} // 1,
+            worker_connections => $o{worker_connections},
             master => ($o{master} || ($o{workers} // 1) > 1) ? 'on' : 'off',
             log_level => $o{log_level} // $ENV{TEST_NGINX_LOG_LEVEL} // 'debug',
             env => $o{env} || [],

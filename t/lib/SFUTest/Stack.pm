@@ -226,6 +226,10 @@ sub _start_nginx {
         root => "$self->{dir}/nginx", port => $port,
         addr => $self->{addr} eq '127.0.0.1' ? undef : '0.0.0.0',
         workers => $self->{nginx_workers}, log_level => 'info',
+        # a participant holds a signaling WebSocket: room for large rooms
+        # (make bench), and the descriptors they need
+        worker_connections => 4096,
+        main_config => 'worker_rlimit_nofile 10000;',
         http_config => <<"HTTP",
     sfu_postgres "$ENV{TEST_NGINX_PG_CONNINFO}";
     sfu_redis 127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};
@@ -243,7 +247,16 @@ HTTP
         location /api/ { sfu_api; }
         $SIGNALING
         location = /health { sfu_health; }
+        location = /metrics { sfu_metrics; }
 CONF
+}
+
+# A gauge or counter of /metrics (undef when absent).
+sub metric {
+    my ($self, $name) = @_;
+    my $r = $self->{nginx}->request(GET => '/metrics', timeout => 15);
+    my ($v) = ($r->{body} // '') =~ /^\Q$name\E (-?\d+)$/m;
+    return $v;
 }
 
 sub _spawn_worker {
