@@ -54,8 +54,13 @@ int sfu_ice_add_remote_candidate(sfu_ice_t *ice, const char *candidate);
 void sfu_ice_end_of_candidates(sfu_ice_t *ice);
 int sfu_ice_restart(sfu_ice_t *ice);
 
-/* Sends on the selected pair; 0, or -1 if there is none or it failed. */
+/*
+ * Sends on the selected pair; 0, or -1 if there is none or it failed.  On
+ * a UDP pair that is not relayed it goes straight to the socket, not
+ * through libnice; sfu_ice_sends_direct says whether the last send did.
+ */
 int sfu_ice_send(sfu_ice_t *ice, const uint8_t *pkt, size_t len);
+bool sfu_ice_sends_direct(const sfu_ice_t *ice);
 
 /* The selected pair as "ip:port proto", "" before there is one. */
 const char *sfu_ice_local(const sfu_ice_t *ice);

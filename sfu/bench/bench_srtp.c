@@ -3,7 +3,7 @@
  * Prints the time and the allocations per 1,100-byte RTP packet for SRTP
  * protect and unprotect under each profile, one UDP sendmsg on loopback,
  * and sfu_transport_send_rtp between two connected transports (protect,
- * libnice, sendmsg).
+ * then a sendto on the selected UDP pair's socket, as in the worker).
  *
  * Each figure is the best of BENCH_ROUNDS rounds (default 5) of
  * BENCH_PACKETS packets (default 100000): the machine is shared, and the

@@ -169,6 +169,8 @@ test_udp_trickle(void)
        && strstr(e[0].candidates[0], " typ host") != NULL,
        "host candidate on 127.0.0.1: %s", e[0].candidates[0]);
     ok(pair_talks(e, "hello"), "data flows both ways");
+    ok(sfu_ice_sends_direct(e[0].ice) && sfu_ice_sends_direct(e[1].ice),
+       "a UDP host pair is sent on directly, not through libnice");
     ok(g_str_has_prefix(sfu_ice_local(e[0].ice), "127.0.0.1:")
        && g_str_has_suffix(sfu_ice_remote(e[0].ice), " udp"),
        "selected pair reported: %s -> %s", sfu_ice_local(e[0].ice),
@@ -193,6 +195,8 @@ test_tcp_only(void)
     ok(e[0].ncandidates > 0 && all_passive,
        "only passive TCP candidates written: %s", e[0].candidates[0]);
     ok(pair_talks(e, "over tcp"), "data flows over ICE-TCP");
+    ok(!sfu_ice_sends_direct(e[0].ice) && !sfu_ice_sends_direct(e[1].ice),
+       "ICE-TCP goes through libnice (RFC 4571 framing)");
     ok(g_str_has_suffix(sfu_ice_local(e[0].ice), " tcp"),
        "selected pair is TCP: %s", sfu_ice_local(e[0].ice));
     pair_free(e);
@@ -210,10 +214,17 @@ test_restart(void)
     run_until(both_connected, e, 20);
     g_strlcpy(ufrag0, sfu_ice_ufrag(e[0].ice), sizeof(ufrag0));
     g_strlcpy(ufrag1, sfu_ice_ufrag(e[1].ice), sizeof(ufrag1));
+    ok(pair_talks(e, "before restart") && sfu_ice_sends_direct(e[0].ice),
+       "sent on directly before the restart");
 
     /* restart from e[0]: its offer reaches e[1], e[1]'s answer comes back */
     e[0].gathered = e[1].gathered = false;
     is_int(sfu_ice_restart(e[0].ice), 0, "restart accepted");
+    ok(!sfu_ice_sends_direct(e[0].ice),
+       "a restart sends through libnice until a pair is selected again");
+    ok(sfu_ice_send(e[0].ice, (const uint8_t *) "during", 6) == 0
+       && !sfu_ice_sends_direct(e[0].ice),
+       "the old pair still carries data meanwhile, through libnice");
     ok(strcmp(ufrag0, sfu_ice_ufrag(e[0].ice)) != 0,
        "restart makes new local credentials");
     g_strlcpy(restarted, sfu_ice_ufrag(e[0].ice), sizeof(restarted));
@@ -229,6 +240,8 @@ test_restart(void)
        "both sides announce their candidates again");
     ok(run_until(both_connected, e, 20), "pair connects again");
     ok(pair_talks(e, "after restart"), "data flows after the restart");
+    ok(sfu_ice_sends_direct(e[0].ice) && sfu_ice_sends_direct(e[1].ice),
+       "and is sent on directly again");
     pair_free(e);
 }
 
@@ -248,6 +261,9 @@ test_consent_lost(void)
     start = g_get_monotonic_time();
     ok(run_until(is_failed, &e[0], 35),
        "a peer that stops answering fails the pair");
+    ok(sfu_ice_send(e[0].ice, (const uint8_t *) "gone", 4) == -1
+       && !sfu_ice_sends_direct(e[0].ice),
+       "nothing is sent on a failed pair");
     ok(g_get_monotonic_time() - start <= 30 * G_USEC_PER_SEC,
        "within 30 s (%.1f s)",
        (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
