@@ -15,6 +15,7 @@
 #include "ngx_http_sfu_link.h"
 #include "ngx_http_sfu_signal.h"
 #include "ngx_http_sfu_orphans.h"
+#include "ngx_http_sfu_ratelimit.h"
 
 
 static void *ngx_http_sfu_create_main_conf(ngx_conf_t *cf);
@@ -26,12 +27,6 @@ static char *ngx_http_sfu_set_handler(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_sfu_bucket(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_http_sfu_parse_rate(ngx_str_t *value,
-    ngx_http_sfu_rate_t *rate);
 static ngx_int_t ngx_http_sfu_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_sfu_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_sfu_init_process(ngx_cycle_t *cycle);
@@ -105,7 +100,7 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
     { ngx_string("sfu_ws_message_rate"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
-      ngx_http_sfu_bucket,
+      ngx_http_sfu_rate_conf_bucket,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_sfu_loc_conf_t, ws_message_rate),
       NULL },
@@ -136,14 +131,14 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_sfu_main_conf_t, edge_id),
-      NULL },
+      &ngx_http_sfu_orphans_edge_id_post },
 
     { ngx_string("sfu_orphan_sweep"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_sfu_main_conf_t, orphan_sweep),
-      NULL },
+      &ngx_http_sfu_orphans_sweep_post },
 
     { ngx_string("sfu_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -231,14 +226,14 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
 
     { ngx_string("sfu_room_create_rate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_sfu_rate,
+      ngx_http_sfu_rate_conf_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_sfu_main_conf_t, create_rate),
       NULL },
 
     { ngx_string("sfu_join_rate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_sfu_rate,
+      ngx_http_sfu_rate_conf_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_sfu_main_conf_t, join_rate),
       NULL },
@@ -381,7 +376,6 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(smcf->pg_pool_size, 4);
     ngx_conf_init_msec_value(smcf->pg_timeout, 5000);
-    ngx_conf_init_msec_value(smcf->orphan_sweep, 30000);
     ngx_conf_init_msec_value(smcf->redis_timeout, 1000);
     ngx_conf_init_uint_value(smcf->redis_fail_mode, NGX_HTTP_SFU_FAIL_OPEN);
     ngx_conf_init_ptr_value(smcf->api_keys, NULL);
@@ -416,7 +410,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_sfu_orphans_check_conf(cf, smcf) != NGX_CONF_OK
+    if (ngx_http_sfu_orphans_init_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_redis_check_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_token_check_conf(cf, smcf) != NGX_CONF_OK
         || ngx_http_sfu_turn_check_conf(cf, smcf) != NGX_CONF_OK)
@@ -610,133 +604,6 @@ ngx_http_sfu_api_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* sfu_room_create_rate, sfu_join_rate: off | "10r/s" | "30r/m" | "500r/h" */
-
-static char *
-ngx_http_sfu_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    char  *p = conf;
-
-    ngx_str_t            *value;
-    ngx_http_sfu_rate_t  *rate;
-
-    rate = (ngx_http_sfu_rate_t *) (p + cmd->offset);
-
-    if (rate->window != 0) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        rate->window = -1;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sfu_parse_rate(&value[1], rate) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid rate \"%V\": use \"off\" or a number "
-                           "of requests per s, m or h, as in \"10r/m\"",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* sfu_ws_message_rate: off | rate [burst=number] */
-
-static char *
-ngx_http_sfu_bucket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    char  *p = conf;
-
-    ngx_int_t                    n;
-    ngx_str_t                   *value;
-    ngx_http_sfu_bucket_conf_t  *bucket;
-
-    bucket = (ngx_http_sfu_bucket_conf_t *) (p + cmd->offset);
-
-    if (bucket->rate.window != 0) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
-        bucket->rate.window = -1;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_sfu_parse_rate(&value[1], &bucket->rate) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid rate \"%V\": use \"off\" or a number "
-                           "of messages per s, m or h, as in \"50r/s\"",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    bucket->burst = bucket->rate.count;
-
-    if (cf->args->nelts == 3) {
-        n = NGX_ERROR;
-
-        if (ngx_strncmp(value[2].data, "burst=", 6) == 0) {
-            n = ngx_atoi(value[2].data + 6, value[2].len - 6);
-        }
-
-        if (n == NGX_ERROR || n == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid \"%V\": use \"burst=\" and a "
-                               "number of at least 1", &value[2]);
-            return NGX_CONF_ERROR;
-        }
-
-        bucket->burst = n;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_sfu_parse_rate(ngx_str_t *value, ngx_http_sfu_rate_t *rate)
-{
-    u_char     *last;
-    ngx_int_t   n;
-
-    last = value->data + value->len;
-
-    if (value->len < 4 || last[-2] != '/' || last[-3] != 'r') {
-        return NGX_ERROR;
-    }
-
-    n = ngx_atoi(value->data, value->len - 3);
-    if (n == NGX_ERROR || n == 0) {
-        return NGX_ERROR;
-    }
-
-    switch (last[-1]) {
-    case 's':
-        rate->window = 1;
-        break;
-    case 'm':
-        rate->window = 60;
-        break;
-    case 'h':
-        rate->window = 3600;
-        break;
-    default:
-        return NGX_ERROR;
-    }
-
-    rate->count = n;
-
-    return NGX_OK;
 }
 
 

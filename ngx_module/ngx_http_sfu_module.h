@@ -8,7 +8,7 @@
  *   ngx_http_sfu_pg.c        non-blocking libpq pool on nginx's event loop
  *   ngx_http_sfu_schema.c    versioned PostgreSQL schema, applied at start
  *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop
- *   ngx_http_sfu_ratelimit.c fixed-window rate limits counted in Redis
+ *   ngx_http_sfu_ratelimit.c rate limits counted in Redis; the rate syntax
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
  *   ngx_http_sfu_live.c      kick and stats: REST calls the SFU worker answers

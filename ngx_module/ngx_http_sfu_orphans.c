@@ -56,6 +56,19 @@ static void ngx_http_sfu_orphans_holders(void *data,
 static void ngx_http_sfu_orphans_swept(void *data,
     ngx_http_sfu_pg_status_e status, PGresult *res);
 static void ngx_http_sfu_orphans_next(void);
+static char *ngx_http_sfu_orphans_check_edge_id(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_sfu_orphans_check_sweep(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+ngx_conf_post_t  ngx_http_sfu_orphans_edge_id_post = {
+    ngx_http_sfu_orphans_check_edge_id
+};
+
+ngx_conf_post_t  ngx_http_sfu_orphans_sweep_post = {
+    ngx_http_sfu_orphans_check_sweep
+};
 
 
 static ngx_http_sfu_orphans_t  ngx_http_sfu_orphans;
@@ -80,45 +93,70 @@ static ngx_http_sfu_pg_stmt_t  ngx_http_sfu_stmt_sweep = {
 
 
 char *
-ngx_http_sfu_orphans_check_conf(ngx_conf_t *cf,
+ngx_http_sfu_orphans_init_conf(ngx_conf_t *cf,
     ngx_http_sfu_main_conf_t *smcf)
 {
-    u_char      *p;
-    ngx_uint_t   i;
+    u_char  *p;
 
-    if (smcf->edge_id.len == 0) {
-        p = ngx_pnalloc(cf->pool, NGX_MAXHOSTNAMELEN);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
+    ngx_conf_init_msec_value(smcf->orphan_sweep, 30000);
 
-        if (gethostname((char *) p, NGX_MAXHOSTNAMELEN) == -1) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "gethostname() failed: set \"sfu_edge_id\"");
-            return NGX_CONF_ERROR;
-        }
-
-        p[NGX_MAXHOSTNAMELEN - 1] = '\0';
-        smcf->edge_id.data = p;
-        smcf->edge_id.len = ngx_strlen(p);
+    if (smcf->edge_id.len) {
+        return NGX_CONF_OK;
     }
 
-    if (smcf->edge_id.len == 0 || smcf->edge_id.len > 255) {
+    p = ngx_pnalloc(cf->pool, NGX_MAXHOSTNAMELEN);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (gethostname((char *) p, NGX_MAXHOSTNAMELEN) == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "gethostname() failed: set \"sfu_edge_id\"");
+        return NGX_CONF_ERROR;
+    }
+
+    p[NGX_MAXHOSTNAMELEN - 1] = '\0';
+    smcf->edge_id.data = p;
+    smcf->edge_id.len = ngx_strlen(p);
+
+    return ngx_http_sfu_orphans_check_edge_id(cf, NULL, &smcf->edge_id);
+}
+
+
+/* the edge id is a column value and a log field: short, no spaces */
+
+static char *
+ngx_http_sfu_orphans_check_edge_id(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *edge_id = data;
+
+    ngx_uint_t  i;
+
+    if (edge_id->len == 0 || edge_id->len > 255) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"sfu_edge_id\" must be 1 to 255 characters");
         return NGX_CONF_ERROR;
     }
 
-    for (i = 0; i < smcf->edge_id.len; i++) {
-        if (smcf->edge_id.data[i] <= ' ' || smcf->edge_id.data[i] >= 0x7f) {
+    for (i = 0; i < edge_id->len; i++) {
+        if (edge_id->data[i] <= ' ' || edge_id->data[i] >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"sfu_edge_id\" \"%V\" must be printable "
-                               "ASCII without spaces", &smcf->edge_id);
+                               "ASCII without spaces", edge_id);
             return NGX_CONF_ERROR;
         }
     }
 
-    if (smcf->orphan_sweep < 100) {
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_sfu_orphans_check_sweep(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *sweep = data;
+
+    if (*sweep < 100) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"sfu_orphan_sweep\" must be at least 100ms");
         return NGX_CONF_ERROR;

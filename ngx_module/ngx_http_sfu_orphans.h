@@ -16,8 +16,12 @@
 #define NGX_HTTP_SFU_HOLDER_PARAMS  3
 
 
-/* sfu_edge_id's default (the host name) and its checks */
-char *ngx_http_sfu_orphans_check_conf(ngx_conf_t *cf,
+/* the checks of sfu_edge_id and sfu_orphan_sweep, run as they are read */
+extern ngx_conf_post_t  ngx_http_sfu_orphans_edge_id_post;
+extern ngx_conf_post_t  ngx_http_sfu_orphans_sweep_post;
+
+/* their defaults: the host name, 30s */
+char *ngx_http_sfu_orphans_init_conf(ngx_conf_t *cf,
     ngx_http_sfu_main_conf_t *smcf);
 
 /* this process's identity, and the first sweep */

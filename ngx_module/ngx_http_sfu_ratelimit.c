@@ -1,6 +1,7 @@
 
 /*
- * Fixed-window rate limits: one EVAL per check on a counter in Redis.
+ * Fixed-window rate limits: one EVAL per check on a counter in Redis;
+ * and the rate directives' syntax, shared with sfu_ws_message_rate.
  */
 
 #include "ngx_http_sfu_redis.h"
@@ -16,6 +17,8 @@ typedef struct {
 
 
 static void ngx_http_sfu_rate_reply(void *data, redisReply *reply);
+static ngx_int_t ngx_http_sfu_parse_rate(ngx_str_t *value,
+    ngx_http_sfu_rate_t *rate);
 
 
 /*
@@ -137,4 +140,131 @@ ngx_http_sfu_rate_reply(void *data, redisReply *reply)
     ctx->handler(r, rc, retry_after);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* sfu_room_create_rate, sfu_join_rate: off | "10r/s" | "30r/m" | "500r/h" */
+
+char *
+ngx_http_sfu_rate_conf_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t            *value;
+    ngx_http_sfu_rate_t  *rate;
+
+    rate = (ngx_http_sfu_rate_t *) (p + cmd->offset);
+
+    if (rate->window != 0) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        rate->window = -1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sfu_parse_rate(&value[1], rate) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\": use \"off\" or a number "
+                           "of requests per s, m or h, as in \"10r/m\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* sfu_ws_message_rate: off | rate [burst=number] */
+
+char *
+ngx_http_sfu_rate_conf_bucket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_int_t                    n;
+    ngx_str_t                   *value;
+    ngx_http_sfu_bucket_conf_t  *bucket;
+
+    bucket = (ngx_http_sfu_bucket_conf_t *) (p + cmd->offset);
+
+    if (bucket->rate.window != 0) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        bucket->rate.window = -1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_sfu_parse_rate(&value[1], &bucket->rate) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\": use \"off\" or a number "
+                           "of messages per s, m or h, as in \"50r/s\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    bucket->burst = bucket->rate.count;
+
+    if (cf->args->nelts == 3) {
+        n = NGX_ERROR;
+
+        if (ngx_strncmp(value[2].data, "burst=", 6) == 0) {
+            n = ngx_atoi(value[2].data + 6, value[2].len - 6);
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"%V\": use \"burst=\" and a "
+                               "number of at least 1", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        bucket->burst = n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_sfu_parse_rate(ngx_str_t *value, ngx_http_sfu_rate_t *rate)
+{
+    u_char     *last;
+    ngx_int_t   n;
+
+    last = value->data + value->len;
+
+    if (value->len < 4 || last[-2] != '/' || last[-3] != 'r') {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi(value->data, value->len - 3);
+    if (n == NGX_ERROR || n == 0) {
+        return NGX_ERROR;
+    }
+
+    switch (last[-1]) {
+    case 's':
+        rate->window = 1;
+        break;
+    case 'm':
+        rate->window = 60;
+        break;
+    case 'h':
+        rate->window = 3600;
+        break;
+    default:
+        return NGX_ERROR;
+    }
+
+    rate->count = n;
+
+    return NGX_OK;
 }

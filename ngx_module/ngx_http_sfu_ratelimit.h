@@ -48,4 +48,13 @@ ngx_int_t ngx_http_sfu_rate_check(ngx_http_request_t *r,
     ngx_http_sfu_rate_handler_pt handler);
 
 
+/* sfu_room_create_rate, sfu_join_rate: off | "10r/s" | "30r/m" | "500r/h" */
+char *ngx_http_sfu_rate_conf_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* sfu_ws_message_rate: off | rate [burst=number] */
+char *ngx_http_sfu_rate_conf_bucket(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
 #endif /* _NGX_HTTP_SFU_RATELIMIT_H_INCLUDED_ */

@@ -218,7 +218,16 @@ duplicate SFU worker "/tmp/sfu-refusals-worker.sock"
 
 
 
-=== TEST 22: the same directives, valid, start (the refusals above are not the harness failing)
+=== TEST 22: an empty edge id (refused where it is written, not replaced by the host name)
+--- http_config eval
+"$::PG sfu_edge_id '';"
+--- must_die
+--- error_log
+"sfu_edge_id" must be 1 to 255 characters
+
+
+
+=== TEST 23: the same directives, valid, start (the refusals above are not the harness failing)
 --- http_config eval
 "$::PG $::TOKEN sfu_redis 127.0.0.1:6379; sfu_join_rate 30r/m; sfu_api_key 0123456789abcdef ops; sfu_edge_id edge-1; sfu_orphan_sweep 10s;"
 --- config

@@ -145,6 +145,36 @@ my $q = $page->wait_for(q{(q => q !== 'unknown' && q)(document.querySelector('#t
                         what => 'a quality badge for Bob');
 like $q, qr/^(good|fair|poor)$/, "Bob's quality badge says $q";
 
+# its figures: a tooltip that a click, a tap or keyboard focus reaches
+my $badge = '#tile-p-bob-camera .quality';
+my $tip_js = q{(() => {
+    const b = document.querySelector('#tile-p-bob-camera .quality');
+    const t = document.getElementById(b.getAttribute('aria-describedby'));
+    return { tag: b.tagName, role: t && t.getAttribute('role'), shown: !!t && getComputedStyle(t).display !== 'none',
+             text: t && t.textContent, expanded: b.getAttribute('aria-expanded') };
+})()};
+sub mouse_away { $_[0]->send_command('Input.dispatchMouseEvent', { type => 'mouseMoved', x => 1, y => 1 }) }
+mouse_away($page);
+my $tip = $page->eval($tip_js);
+is_deeply [@$tip{qw(tag role shown)}], ['BUTTON', 'tooltip', JSON::PP::false],
+    'the badge is a button described by a tooltip, hidden at first';
+$page->click($badge);
+mouse_away($page);
+$tip = $page->eval($tip_js);
+ok $tip->{shown} && $tip->{expanded} eq 'true', 'a click shows the tooltip (the pointer gone, no hover)';
+like $tip->{text}, qr/^Connection quality: $q\W+\d+(\.\d)? [kM]bit\/s\W+loss /, '... with the figures';
+$page->press('Escape');
+ok !$page->eval($tip_js)->{shown}, 'Escape hides it';
+$page->click($badge);
+$page->click('#tile-p-bob-camera .name');
+ok !$page->eval($tip_js)->{shown}, 'a click elsewhere hides it too';
+$page->eval(q{const t = document.querySelector('#tile-p-bob-camera'); t.tabIndex = -1; t.focus()});
+$page->press('Tab');
+ok $page->eval(q{document.activeElement === document.querySelector('#tile-p-bob-camera .quality')})
+   && $page->eval($tip_js)->{shown}, 'keyboard focus (Tab) shows it';
+$page->press('Tab');
+ok !$page->eval($tip_js)->{shown}, '... and focus moving on hides it';
+
 # the server cuts the connection: the page says so and comes back
 fake($page, q{f.sfu().ws.drop(1011, 'worker gone')});
 $page->wait_for(q{/reconnecting/.test(document.querySelector('#conn-status').textContent)},
@@ -219,5 +249,17 @@ $phone->click('#btn-chat');
 ok $phone->eval(q{document.querySelector('#chat').getBoundingClientRect().width <= innerWidth}),
     'the chat fits too';
 $phone->click('#btn-chat');
+$phone->wait_for(q{(q => q !== 'unknown' && q)(document.querySelector('#tile-p-bob-camera .quality').dataset.quality)},
+                 what => 'a quality badge for Bob at phone width');
+my $at = $phone->eval(q{(r => ({ x: r.left + r.width / 2, y: r.top + r.height / 2 }))(
+    document.querySelector('#tile-p-bob-camera .quality').getBoundingClientRect())});
+$phone->send_command('Emulation.setTouchEmulationEnabled', { enabled => JSON::PP::true, maxTouchPoints => 1 });
+$phone->send_command('Input.dispatchTouchEvent', { type => $_, touchPoints => $_ eq 'touchEnd' ? [] : [$at] })
+    for qw(touchStart touchEnd);
+$phone->wait_for(q{(t => getComputedStyle(t).display !== 'none')(document.querySelector('#tile-p-bob-camera-quality'))},
+                 what => 'the tooltip after a tap');
+ok $phone->eval(q{(r => r.left >= 0 && r.right <= innerWidth && r.width > 0)(
+    document.querySelector('#tile-p-bob-camera-quality').getBoundingClientRect())}),
+    'a tap on the quality badge shows its figures, on screen';
 $phone->screenshot("$shots/ui-call-phone.png");
 done_testing;

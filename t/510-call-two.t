@@ -83,7 +83,7 @@ my $badge = $ada->wait_for(q{(t => {
     const m = /^Connection quality: (good|fair|poor) · ([\d.]+) (k|M)bit\/s · loss ([\d.]+) % · RTT (\d+) ms · (\d+)×(\d+) · (\d+) fps$/.exec(t);
     return m && m[2] * (m[3] === 'M' ? 1000 : 1) > 50 && m[4] <= 5 && m[5] < 1000
         && m[6] >= 160 && m[7] >= 120 && m[8] >= 1 && m[8] <= 60 && t;
-})(document.querySelector('.tile:not(.local) .quality').title)}, what => 'a quality badge with sane figures');
+})(document.querySelector('.tile:not(.local) .quality-tip').textContent)}, what => 'a quality badge with sane figures');
 pass "Bob's badge at Ada: $badge";
 
 # device selection: Ada picks the other camera and another microphone

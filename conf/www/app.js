@@ -150,6 +150,8 @@ function tileFor(participantId, source, name, local = false) {
     if (tile) return tile;
     tile = $('#tile-template').content.firstElementChild.cloneNode(true);
     tile.id = id;
+    tile.querySelector('.quality-tip').id = `${id}-quality`;
+    tile.querySelector('.quality').setAttribute('aria-describedby', `${id}-quality`);
     tile.dataset.participant = participantId;
     tile.dataset.source = source;
     tile.classList.toggle('local', local);
@@ -317,9 +319,36 @@ async function updateQuality() {
         const f = tiles.get(`${tile.dataset.participant}-${tile.dataset.source}`);
         const badge = tile.querySelector('.quality');
         badge.dataset.quality = f?.quality ?? 'unknown';
-        badge.title = f ? describeFigures(f) : 'Connection quality: unknown';
+        badge.setAttribute('aria-label', `Connection quality: ${badge.dataset.quality}`);
+        tile.querySelector('.quality-tip').textContent =
+            f ? describeFigures(f) : 'Connection quality: unknown';
     }
 }
+
+// A quality badge's figures: hover shows them (CSS), and so do keyboard
+// focus and a click or tap (which toggles them), for screens without hover.
+// Focus leaving, a click elsewhere or Escape closes them.
+function closeQualityTips(except) {
+    for (const b of document.querySelectorAll('.quality[aria-expanded="true"]'))
+        if (b !== except) b.setAttribute('aria-expanded', 'false');
+}
+
+function qualityBadge(e) { return e.target.closest?.('.tile .quality') ?? null; }
+
+document.addEventListener('click', e => {
+    const badge = qualityBadge(e);
+    closeQualityTips(badge);
+    badge?.setAttribute('aria-expanded', String(badge.getAttribute('aria-expanded') !== 'true'));
+});
+
+document.addEventListener('focusin', e => {
+    const badge = qualityBadge(e);
+    if (badge?.matches(':focus-visible')) badge.setAttribute('aria-expanded', 'true');
+});
+
+document.addEventListener('focusout', e => qualityBadge(e)?.setAttribute('aria-expanded', 'false'));
+
+document.addEventListener('keydown', e => { if (e.key === 'Escape') closeQualityTips(null); });
 
 // ---------------------------------------------------------------- controls
 

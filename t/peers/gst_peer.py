@@ -67,6 +67,9 @@ class GstMedia(sfu_peer.Media):
         self.loop = asyncio.get_running_loop()
         self.pipeline = Gst.Pipeline.new("peer")
         self.webrtc = {}
+        self.ice_servers = None
+        # what decodes the subscribe pc's streams: it goes with the pc
+        self.decoders = []
         self.video_src = None
         self.pusher = None
         # webrtcbin finds candidates before set-local-description returns;
@@ -125,6 +128,7 @@ class GstMedia(sfu_peer.Media):
     # --- the two peer connections
 
     async def start(self, ice_servers):
+        self.ice_servers = ice_servers
         for name in ("publish", "subscribe"):
             self.webrtc[name] = self._webrtcbin(name, ice_servers)
         self.pipeline.set_state(Gst.State.PLAYING)
@@ -281,6 +285,7 @@ class GstMedia(sfu_peer.Media):
             or pad.get_property("transceiver").get_property("mid")
         decode = Gst.ElementFactory.make("decodebin")
         decode.connect("pad-added", self._on_decoded, mid)
+        self.decoders.append(decode)
         self.pipeline.add(decode)
         decode.sync_state_with_parent()
         pad.link(decode.get_static_pad("sink"))
@@ -298,6 +303,7 @@ class GstMedia(sfu_peer.Media):
                 f"audio/x-raw,format=S16LE,channels=1,"
                 f"rate={sfu_peer.AUDIO_RATE} ! "
                 "appsink name=out emit-signals=true sync=false")
+        self.decoders.append(sink)
         sink.get_by_name("out").connect("new-sample", self._on_sample,
                                         kind, mid)
         sink.sync_state_with_parent()
@@ -326,6 +332,35 @@ class GstMedia(sfu_peer.Media):
             self._soon(self.counter.audio, mid, data.view(numpy.int16))
         return Gst.FlowReturn.OK
 
+    # --- a new subscribe connection
+
+    async def renew_subscribe(self):
+        """The SFU's offer with new_connection: the old subscribe webrtcbin
+        and its decoders go, a new webrtcbin answers (a new transport
+        needs a new DTLS handshake, which the old element would not do)."""
+        old = self.webrtc.pop("subscribe")
+        elements = [old] + self.decoders
+        self.decoders = []
+        await self.loop.run_in_executor(None, _stop, self.pipeline, elements)
+        self.early_candidates["subscribe"] = []
+        sub = self.webrtc["subscribe"] = self._webrtcbin("subscribe",
+                                                         self.ice_servers)
+        sub.sync_state_with_parent()
+        emit("subscribe-renewed", had_pc=True)
+
+    def drop_subscribe(self):
+        """Closes the subscribe pc's ICE stream under webrtcbin: nothing
+        answers the SFU's consent checks any more."""
+        sub = self.webrtc["subscribe"]
+        # (the ICE object's wrapper is kept in _KEEP, see _webrtcbin)
+        agent = sub.get_property("ice-agent").get_property("agent")
+        transport = sub.emit("get-transceiver", 0).get_property(
+            "receiver").get_property("transport").get_property("transport")
+        stream_id = transport.get_property("stream").get_property(
+            "stream-id")
+        agent.remove_stream(stream_id)
+        emit("subscribe-dropped", dropped=1)
+
     async def close(self):
         if self.pusher is not None:
             self.pusher.cancel()
@@ -333,6 +368,13 @@ class GstMedia(sfu_peer.Media):
             None, self.pipeline.set_state, Gst.State.NULL)
         self.bus.disconnect(self.bus_handler)
         self.bus.remove_signal_watch()
+
+
+def _stop(pipeline, elements):
+    """Stops elements and takes them out of pipeline (blocks: a thread)."""
+    for element in elements:
+        element.set_state(Gst.State.NULL)
+        pipeline.remove(element)
 
 
 def description(kind, sdp):

@@ -520,42 +520,64 @@ janus_open(const load_signal_target_t *target, const char *room_id,
     return s;
 }
 
+/*
+ * Each peer connection's handle, and what the engine's SDP is on it: the
+ * publisher's offer to "publish", or the subscriber's answer to Janus's
+ * offer, in "start".
+ */
+static const struct {
+    janus_path_t   path;
+    const char    *sdp_request;
+    const char    *sdp_type;
+    const char    *too_early;
+} pc_handle[] = {
+    [LOAD_PC_PUBLISH] = { TO_PUBLISHER, "publish", "offer",
+                          "a publish offer before joining" },
+    [LOAD_PC_SUBSCRIBE] = { TO_SUBSCRIBER, "start", "answer",
+                            "a subscribe answer without an offer" },
+};
+
+static uint64_t
+handle_of(load_signal_t *s, load_pc_t pc)
+{
+    return pc == LOAD_PC_SUBSCRIBE ? s->subscriber : s->publisher;
+}
+
+static int
+send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
+{
+    if (!live(s) || handle_of(s, pc) == 0) {
+        sfu_log_warn("sfu-load: janus: %s", pc_handle[pc].too_early);
+        return -1;
+    }
+    post(s, pc_handle[pc].path, AFTER_ASYNC, janus_message(
+             json_pack("{ss}", "request", pc_handle[pc].sdp_request),
+             pc_handle[pc].sdp_type, sdp),
+         pc_handle[pc].sdp_request);
+    return 0;
+}
+
 static int
 janus_publish_offer(load_signal_t *s, const char *sdp)
 {
-    if (!live(s) || s->publisher == 0) {
-        sfu_log_warn("sfu-load: janus: a publish offer before joining");
-        return -1;
-    }
-    post(s, TO_PUBLISHER, AFTER_ASYNC, janus_message(
-             json_pack("{ss}", "request", "publish"), "offer", sdp),
-         "publish");
-    return 0;
+    return send_sdp(s, LOAD_PC_PUBLISH, sdp);
 }
 
 static int
 janus_subscribe_answer(load_signal_t *s, const char *sdp)
 {
-    if (!live(s) || s->subscriber == 0) {
-        sfu_log_warn("sfu-load: janus: a subscribe answer without an offer");
-        return -1;
-    }
-    post(s, TO_SUBSCRIBER, AFTER_ASYNC, janus_message(
-             json_pack("{ss}", "request", "start"), "answer", sdp),
-         "start");
-    return 0;
+    return send_sdp(s, LOAD_PC_SUBSCRIBE, sdp);
 }
 
 static void
 janus_local_candidate(load_signal_t *s, load_pc_t pc, const char *mid,
                       const char *candidate)
 {
-    janus_path_t path = pc == LOAD_PC_SUBSCRIBE ? TO_SUBSCRIBER : TO_PUBLISHER;
     json_t *c;
 
     if (!live(s))
         return;
-    if ((pc == LOAD_PC_SUBSCRIBE ? s->subscriber : s->publisher) == 0) {
+    if (handle_of(s, pc) == 0) {
         sfu_log_warn("sfu-load: janus: a local candidate before its handle");
         return;
     }
@@ -564,7 +586,7 @@ janus_local_candidate(load_signal_t *s, load_pc_t pc, const char *mid,
     else
         c = json_pack("{sssssi}", "candidate", candidate, "sdpMid",
                       mid ? mid : "0", "sdpMLineIndex", 0);
-    post(s, path, AFTER_ASYNC,
+    post(s, pc_handle[pc].path, AFTER_ASYNC,
          json_pack("{ssso}", "janus", "trickle", "candidate", c), "trickle");
 }
 
