@@ -16,6 +16,9 @@
 
 #define NGX_HTTP_SFU_PG_MAX_PARAMS  8
 
+/* the longest reason for a lost connection kept for the log line */
+#define NGX_HTTP_SFU_PG_REASON_LEN  512
+
 
 /*
  * A statement is prepared on each connection the first time it runs

@@ -119,7 +119,14 @@ ngx_http_sfu_pg_connect_poll(ngx_http_sfu_pg_conn_t *pc)
 void
 ngx_http_sfu_pg_close(ngx_http_sfu_pg_conn_t *pc, const char *why)
 {
+    u_char                    reason[NGX_HTTP_SFU_PG_REASON_LEN];
     ngx_http_sfu_pg_query_t  *q;
+
+    /* why is often PQerrorMessage(pc->conn), which PQfinish frees */
+    if (why != NULL) {
+        ngx_cpystrn(reason, (u_char *) why, sizeof(reason));
+        why = (const char *) reason;
+    }
 
     if (pc->timer.timer_set) {
         ngx_del_timer(&pc->timer);

@@ -71,6 +71,8 @@ is($r->{json}{postgres}{status}, 'down', '/health says PostgreSQL is down');
 
 my @down = $ngx->error_log =~ /PostgreSQL unavailable/g;
 is(scalar @down, 1, 'the outage is logged once, not per request');
+like($ngx->error_log, qr/PostgreSQL unavailable: [[:print:]]+$/m,
+     'the cause is readable text (libpq frees its message with the connection)');
 
 $ngx->mark_log;
 SFUTest::Services::pg_start();
