@@ -6,7 +6,8 @@
 #   make bench-api  REST API throughput with wrk (prints figures)
 #   make bench-call join-to-first-frame time and worker CPU/RSS in a call
 #   make bench      ngx-sfu and Janus under sfu-load, side by side, and the
-#                   machine's SRTP+sendmsg floor (build/bench/results.json)
+#                   machine's SRTP+sendmsg floor in CPU time, over the same
+#                   veth to a draining reader (build/bench/results.json)
 #   make bench-quick the same in under 2 minutes
 
 SHELL      := /bin/bash
@@ -115,9 +116,8 @@ bench-api: all
 bench-call: all
 	t/bin/bench-call
 
-# bench-srtp measures the floor in the same run
+# bench-srtp (built by all) measures the floor in the same run
 bench bench-quick: all
-	$(MAKE) -C sfu $(BUILD)/sfu/bench-srtp
 	t/bin/bench $(if $(filter bench-quick,$@),--quick)
 
 fuzz:

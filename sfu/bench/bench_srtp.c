@@ -1,19 +1,37 @@
 /*
  * bench-srtp: the per-packet floor of the forwarding path on this machine.
- * Prints the time and the allocations per 1,100-byte RTP packet for SRTP
- * protect and unprotect under each profile, one UDP sendmsg on loopback,
+ * Prints the CPU time and the allocations per 1,100-byte RTP packet for
+ * SRTP protect and unprotect under each profile, one UDP sendmsg on
+ * loopback (to a socket nobody reads: once its buffer is full the kernel
+ * drops each packet after the IP receive path), with --sendmsg-to one UDP
+ * sendmsg to a reader there (make bench: over its veth pair, to a
+ * bench-srtp --drain in the other namespace, the path the SFU sends on),
  * and sfu_transport_send_rtp between two connected transports (protect,
  * then a sendto on the selected UDP pair's socket, as in the worker).
  *
+ *   bench-srtp [--sendmsg-to ADDRESS:PORT] [--allow-netns CIDR,...]
+ *   bench-srtp --drain ADDRESS:PORT [--seconds N] [--allow-netns CIDR,...]
+ *
+ * Times are the CPU time of this thread (CLOCK_THREAD_CPUTIME_ID), as the
+ * SFU's are counted in CPU seconds: time others take the core is not ours.
  * Each figure is the best of BENCH_ROUNDS rounds (default 5) of
- * BENCH_PACKETS packets (default 100000): the machine is shared, and the
- * fastest round is the one least disturbed.  Allocations are the average
- * over all rounds (tests/allocations.h counts them, inside the libraries
- * too).
+ * BENCH_PACKETS packets (default 100000): the fastest round is the one
+ * least disturbed (cache misses, softirqs of others).  Allocations are the
+ * average over all rounds (tests/allocations.h counts them, inside the
+ * libraries too).
+ *
+ * --drain reads every datagram arriving at ADDRESS:PORT (port 0: the
+ * kernel picks; "draining ADDRESS:PORT" on stdout says which once bound)
+ * until killed or --seconds (default 60) have passed.  Both addresses
+ * follow sfu-load's rule (tools/load/guard.h): loopback, or a network
+ * named with --allow-netns.
  */
 
 #include <arpa/inet.h>
 #include <float.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "log.h"
 #include "srtp.h"
 #include "tests/allocations.h"
@@ -46,11 +65,11 @@ struct bench {
 };
 
 static double
-now(void)
+cpu_now(void)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
@@ -72,11 +91,11 @@ bench_run(const struct bench *b, const char *what)
                 b->prepare(b->ctx, seq, n);
             }
             a = allocations_now();
-            t = now();
+            t = cpu_now();
             for (unsigned long i = seq; i < seq + n; i++) {
                 ok += b->packet(b->ctx, i);
             }
-            spent += now() - t;
+            spent += cpu_now() - t;
             allocated += allocations_now() - a;
             seq += n;
         }
@@ -196,29 +215,50 @@ sendmsg_packet(void *ctx, unsigned long i)
     return sendmsg(s->fd, &s->msg, 0) == PACKET_LEN;
 }
 
+/* One sendmsg round to "to"; NULL: to a loopback socket nobody reads. */
 static void
-bench_sendmsg(void)
+bench_sendmsg(const struct sockaddr_storage *to, socklen_t to_len,
+              const char *what)
 {
-    struct sockaddr_in to = { .sin_family = AF_INET };
-    socklen_t to_len = sizeof(to);
+    struct sockaddr_storage dst;
     uint8_t buf[PACKET_LEN];
     struct iovec iov = { buf, sizeof(buf) };
     struct sendmsg_bench s = {
-        .fd = socket(AF_INET, SOCK_DGRAM, 0),
-        .msg = { .msg_name = &to, .msg_namelen = sizeof(to),
-                 .msg_iov = &iov, .msg_iovlen = 1 },
+        .msg = { .msg_name = &dst, .msg_iov = &iov, .msg_iovlen = 1 },
     };
     struct bench b = { &s, NULL, sendmsg_packet };
-    int rx = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in *lo = (struct sockaddr_in *) &dst;
+    int rx = -1;
 
-    /* a receiver nobody reads: once its buffer is full the kernel drops */
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    bind(rx, (struct sockaddr *) &to, sizeof(to));
-    getsockname(rx, (struct sockaddr *) &to, &to_len);
+    if (to != NULL) {
+        dst = *to;
+    } else {
+        memset(&dst, 0, sizeof(dst));
+        lo->sin_family = AF_INET;
+        inet_pton(AF_INET, "127.0.0.1", &lo->sin_addr);
+        to_len = sizeof(*lo);
+        rx = socket(AF_INET, SOCK_DGRAM, 0);
+        if (rx < 0 || bind(rx, (struct sockaddr *) &dst, to_len) != 0
+            || getsockname(rx, (struct sockaddr *) &dst, &to_len) != 0)
+        {
+            fprintf(stderr, "bench-srtp: a loopback receiver: %m\n");
+            exit(1);
+        }
+    }
+    s.msg.msg_namelen = to_len;
+    s.fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+    if (s.fd < 0) {
+        fprintf(stderr, "bench-srtp: socket: %m\n");
+        exit(1);
+    }
     make_rtp(buf, sizeof(buf), 0);
+    /* the first packet to a new neighbour waits for ARP: not the steady state */
+    sendmsg_packet(&s, 0);
 
-    bench_run(&b, "UDP sendmsg on loopback");
-    close(rx);
+    bench_run(&b, what);
+    if (rx >= 0) {
+        close(rx);
+    }
     close(s.fd);
 }
 
@@ -269,6 +309,105 @@ bench_transport(sfu_srtp_profile_t only, const char *name)
     sfu_transport_global_cleanup();
 }
 
+/* A batch of datagrams per recvmmsg: the reader keeps up with one sender */
+#define DRAIN_BATCH 64
+
+static volatile sig_atomic_t drain_stop;
+
+static void
+drain_on_signal(int sig)
+{
+    (void) sig;
+    drain_stop = 1;
+}
+
+/*
+ * --drain: reads whatever arrives at addr until seconds have passed (a
+ * bound in case nobody kills it) or SIGTERM/SIGINT, then says how many
+ * datagrams came.  0, or 1 when the socket cannot be had.
+ */
+static int
+drain(struct sockaddr_storage *addr, socklen_t len, unsigned long seconds)
+{
+    static uint8_t  buf[DRAIN_BATCH][2048];
+    struct iovec    iov[DRAIN_BATCH];
+    struct mmsghdr  msgs[DRAIN_BATCH];
+    struct timeval  tick = { .tv_usec = 200000 };
+    struct sigaction on_stop = { .sa_handler = drain_on_signal };
+    struct timespec t0, t;
+    char            ip[INET6_ADDRSTRLEN];
+    unsigned long   received = 0;
+    int             fd = socket(addr->ss_family, SOCK_DGRAM, 0);
+    int             rcvbuf = 8 << 20;
+    in_port_t       port;
+
+    /* room for a burst while this waits for a core: beyond rmem_max as
+     * root, else as much as rmem_max lets */
+    if (fd >= 0
+        && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+                      sizeof(rcvbuf)) != 0)
+    {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    }
+    if (fd < 0 || bind(fd, (struct sockaddr *) addr, len) != 0
+        || getsockname(fd, (struct sockaddr *) addr, &len) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick)) != 0)
+    {
+        fprintf(stderr, "bench-srtp: --drain: %m\n");
+        return 1;
+    }
+    /* no SA_RESTART: the signal ends a waiting recvmmsg at once */
+    sigaction(SIGTERM, &on_stop, NULL);
+    sigaction(SIGINT, &on_stop, NULL);
+    if (addr->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((struct sockaddr_in *) addr)->sin_addr, ip,
+                  sizeof(ip));
+        port = ((struct sockaddr_in *) addr)->sin_port;
+        printf("draining %s:%u\n", ip, ntohs(port));
+    } else {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *) addr)->sin6_addr, ip,
+                  sizeof(ip));
+        port = ((struct sockaddr_in6 *) addr)->sin6_port;
+        printf("draining [%s]:%u\n", ip, ntohs(port));
+    }
+    fflush(stdout);
+    for (size_t k = 0; k < DRAIN_BATCH; k++) {
+        iov[k] = (struct iovec) { buf[k], sizeof(buf[k]) };
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        int n;
+
+        for (size_t k = 0; k < DRAIN_BATCH; k++) {
+            msgs[k] = (struct mmsghdr) { .msg_hdr = { .msg_iov = &iov[k],
+                                                      .msg_iovlen = 1 } };
+        }
+        n = recvmmsg(fd, msgs, DRAIN_BATCH, MSG_WAITFORONE, NULL);
+        received += n > 0 ? (unsigned long) n : 0;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (!drain_stop && (unsigned long) (t.tv_sec - t0.tv_sec) < seconds);
+    printf("drained %lu datagrams\n", received);
+    close(fd);
+    return 0;
+}
+
+/* A usage error: why, the usage, exit status 2. */
+__attribute__((format(printf, 1, 2))) static int
+usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fprintf(stderr, "bench-srtp: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: bench-srtp [--sendmsg-to ADDRESS:PORT] "
+            "[--allow-netns CIDR,...]\n"
+            "       bench-srtp --drain ADDRESS:PORT [--seconds N] "
+            "[--allow-netns CIDR,...]\n");
+    return 2;
+}
+
 static unsigned long
 env_count(const char *name, unsigned long fallback)
 {
@@ -279,20 +418,85 @@ env_count(const char *name, unsigned long fallback)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "sendmsg-to", required_argument, NULL, 't' },
+        { "drain", required_argument, NULL, 'd' },
+        { "seconds", required_argument, NULL, 's' },
+        { "allow-netns", required_argument, NULL, 'n' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *to_text = NULL, *drain_text = NULL;
+    struct sockaddr_storage to;
+    socklen_t to_len;
+    unsigned long seconds = 60;
+    char err[256], what[96], *end;
+    int opt;
+
+    /* the addresses are checked once every --allow-netns is in */
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 't':
+            to_text = optarg;
+            break;
+        case 'd':
+            drain_text = optarg;
+            break;
+        case 's':
+            seconds = strtoul(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0'
+                || seconds == 0 || seconds > 3600)
+            {
+                return usage("--seconds: expected 1..3600, got \"%s\"", optarg);
+            }
+            break;
+        case 'n':
+            if (load_guard_allow(optarg, err, sizeof(err)) != 0) {
+                return usage("--allow-netns: %s", err);
+            }
+            break;
+        default:
+            return usage("%s", "unknown option or missing value");
+        }
+    }
+    if (optind < argc) {
+        return usage("unexpected argument \"%s\"", argv[optind]);
+    }
+    if (to_text != NULL && drain_text != NULL) {
+        return usage("%s", "--sendmsg-to and --drain do not go together");
+    }
+    if (drain_text != NULL) {
+        if (load_guard_endpoint(drain_text, true, &to, &to_len, err,
+                                sizeof(err)) != 0)
+        {
+            return usage("--drain: %s", err);
+        }
+        return drain(&to, to_len, seconds);
+    }
+    if (to_text != NULL
+        && load_guard_endpoint(to_text, false, &to, &to_len, err,
+                               sizeof(err)) != 0)
+    {
+        return usage("--sendmsg-to: %s", err);
+    }
+
     packets = env_count("BENCH_PACKETS", packets);
     rounds = env_count("BENCH_ROUNDS", rounds);
     sfu_log_init(SFU_LOG_ERROR, 0);
-    printf("best of %lu rounds of %lu packets of %d bytes each\n", rounds,
-           packets, PACKET_LEN);
+    printf("best of %lu rounds of %lu packets of %d bytes each, CPU time\n",
+           rounds, packets, PACKET_LEN);
 
     sfu_srtp_global_init();
     bench_srtp(SFU_SRTP_AES128_CM_SHA1_80, "AES_CM_128_HMAC_SHA1_80");
     bench_srtp(SFU_SRTP_AEAD_AES_128_GCM, "AEAD_AES_128_GCM");
     sfu_srtp_global_cleanup();
 
-    bench_sendmsg();
+    bench_sendmsg(NULL, 0, "UDP sendmsg on loopback");
+    if (to_text != NULL) {
+        snprintf(what, sizeof(what), "UDP sendmsg to %s", to_text);
+        bench_sendmsg(&to, to_len, what);
+    }
     bench_transport(SFU_SRTP_AES128_CM_SHA1_80, "AES_CM_128_HMAC_SHA1_80");
     bench_transport(SFU_SRTP_AEAD_AES_128_GCM, "AEAD_AES_128_GCM");
     return 0;

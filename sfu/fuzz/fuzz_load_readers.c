@@ -1,8 +1,10 @@
 /*
  * fuzz_load_readers: sfu-load's small readers on arbitrary bytes: the
- * payload stamp, and /proc/PID/stat and /proc/PID/status texts.
+ * payload stamp, /proc/PID/stat and /proc/PID/status texts, and the
+ * guard's ADDRESS:PORT (bench-srtp's --sendmsg-to and --drain).
  */
 
+#include "guard.h"
 #include "procstat.h"
 #include "stamp.h"
 
@@ -17,6 +19,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t  id;
     uint64_t  ns, rss;
     double    cpu;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char      err[256];
     char     *text = malloc(size + 1);
 
     if (load_stamp_read(data, size, &id, &ns) && size < LOAD_STAMP_LEN) {
@@ -28,6 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     load_proc_parse_status(text, &rss);
+    if (load_guard_endpoint(text, true, &addr, &len, err, sizeof(err)) == 0
+        && len > sizeof(addr))
+    {
+        abort();
+    }
     free(text);
     return 0;
 }

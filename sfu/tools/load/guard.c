@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -115,5 +116,72 @@ load_guard_local_address(const char *host, char *out, size_t size,
         return -1;
     }
     close(fd);
+    return 0;
+}
+
+int
+load_guard_endpoint(const char *text, bool any_port,
+                    struct sockaddr_storage *addr, socklen_t *len,
+                    char *err, size_t err_size)
+{
+    struct sockaddr_in  *in4 = (struct sockaddr_in *) addr;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) addr;
+    const char          *colon = strrchr(text, ':'), *host = text;
+    bool                 bracketed = text[0] == '[';
+    char                 ip[INET6_ADDRSTRLEN], *end;
+    unsigned long        port;
+    size_t               host_len;
+
+    allow_loopback();
+    if (colon == NULL) {
+        snprintf(err, err_size, "\"%s\": expected ADDRESS:PORT", text);
+        return -1;
+    }
+    host_len = (size_t) (colon - text);
+    if (bracketed) {
+        if (host_len < 2 || text[host_len - 1] != ']') {
+            snprintf(err, err_size, "\"%s\": an IPv6 address goes in "
+                     "brackets, [ADDRESS]:PORT", text);
+            return -1;
+        }
+        host++;
+        host_len -= 2;
+    }
+    port = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535
+        || (port == 0 && !any_port))
+    {
+        snprintf(err, err_size, "\"%s\": the port must be 1..65535%s", text,
+                 any_port ? " or 0" : "");
+        return -1;
+    }
+    memset(addr, 0, sizeof(*addr));
+    if (host_len < sizeof(ip)) {
+        memcpy(ip, host, host_len);
+        ip[host_len] = '\0';
+    }
+    if (host_len < sizeof(ip) && !bracketed
+        && inet_pton(AF_INET, ip, &in4->sin_addr) == 1)
+    {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t) port);
+        *len = sizeof(*in4);
+    } else if (host_len < sizeof(ip) && bracketed
+               && inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1)
+    {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t) port);
+        *len = sizeof(*in6);
+    } else {
+        snprintf(err, err_size, "\"%s\" is not an IP address and a port",
+                 text);
+        return -1;
+    }
+    if (!sfu_peer_networks_allow(&allowed, ip)) {
+        snprintf(err, err_size,
+                 "\"%s\": the address must be on loopback or in a network "
+                 "given with --allow-netns", text);
+        return -1;
+    }
     return 0;
 }

@@ -6,7 +6,7 @@
  * Janus).  Every URL (the target, the signaling URL the SFU hands out)
  * must be an IP literal inside them, and ICE talks to nothing else (the
  * same networks become the transport's peer networks, filtered in the
- * kernel).
+ * kernel).  bench-srtp keeps to the same rule for the packets it sends.
  */
 
 #ifndef SFU_LOAD_GUARD_H
@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 /* Adds a comma-separated CIDR list; 0, or -1 with err. */
 int load_guard_allow(const char *cidrs, char *err, size_t err_size);
@@ -37,5 +38,14 @@ bool load_guard_url(const char *url, char *host, size_t host_size, char *err,
  */
 int load_guard_local_address(const char *host, char *out, size_t size,
                              char *err, size_t err_size);
+
+/*
+ * Reads "IPv4:PORT" or "[IPv6]:PORT" into addr and len, the address an IP
+ * literal inside the allowed networks and the port 1..65535 (0 too when
+ * any_port: the kernel picks one on bind).  0, or -1 with err.
+ */
+int load_guard_endpoint(const char *text, bool any_port,
+                        struct sockaddr_storage *addr, socklen_t *len,
+                        char *err, size_t err_size);
 
 #endif
