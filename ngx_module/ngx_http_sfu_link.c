@@ -2,8 +2,10 @@
 /*
  * ngx_http_sfu_link: each nginx worker process's connections to the SFU
  * workers, their lifecycle: one non-blocking Unix stream connection per
- * configured worker, the hello that makes it up, ping/pong keepalive,
- * reconnection with exponential backoff, and the message handler told of
+ * configured worker, the hello that makes it up, ping/pong keepalive and
+ * the liveness deadline (any bytes from the worker prove it alive: a busy
+ * worker answers late, a dead one closes its socket or falls silent for
+ * sfu_worker_ping_timeout), reconnection with exponential backoff, and the message handler told of
  * every message and of every loss.  Framing and the read and write queues
  * are in ngx_http_sfu_link_io.c; the ring that places rooms on workers is
  * in ngx_http_sfu_link_ring.c.
@@ -28,6 +30,7 @@ static void ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg);
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
 static ngx_uint_t                     ngx_http_sfu_nlinks;
 static ngx_msec_t                     ngx_http_sfu_ping_interval;
+static ngx_msec_t                     ngx_http_sfu_ping_timeout;
 static ngx_http_sfu_link_handler_pt   ngx_http_sfu_link_handler;
 static void                          *ngx_http_sfu_link_handler_data;
 
@@ -118,6 +121,7 @@ ngx_http_sfu_link_init_process(ngx_cycle_t *cycle)
 
     ngx_http_sfu_nlinks = smcf->workers->nelts;
     ngx_http_sfu_ping_interval = smcf->worker_ping_interval;
+    ngx_http_sfu_ping_timeout = smcf->worker_ping_timeout;
 
     ngx_http_sfu_links = ngx_pcalloc(cycle->pool,
                                      ngx_http_sfu_nlinks
@@ -323,8 +327,9 @@ ngx_http_sfu_link_connect(ngx_http_sfu_link_t *link)
     link->out.max = NGX_HTTP_SFU_LINK_MAX_QUEUE;
     link->state = NGX_HTTP_SFU_LINK_HELLO;
 
-    /* the hello must come within one ping interval */
-    ngx_add_timer(&link->ping, ngx_http_sfu_ping_interval);
+    /* the hello must come within the timeout */
+    link->heard = ngx_current_msec;
+    ngx_add_timer(&link->ping, ngx_http_sfu_ping_timeout);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &link->log, 0,
                    "sfu link: connected to \"%V\"", &link->path);
@@ -406,6 +411,7 @@ ngx_http_sfu_link_close(ngx_http_sfu_link_t *link)
     link->in_len = 0;
     link->in_size = 0;
     link->ping_pending = 0;
+    link->late = 0;
     link->failure = NULL;
     link->state = NGX_HTTP_SFU_LINK_DOWN;
 }
@@ -429,32 +435,53 @@ ngx_http_sfu_link_ping_handler(ngx_event_t *ev)
 {
     ngx_http_sfu_link_t  *link = ev->data;
 
-    json_t  *ping;
+    json_t      *ping;
+    ngx_msec_t   silent;
 
-    if (link->state == NGX_HTTP_SFU_LINK_HELLO) {
-        ngx_http_sfu_link_down(link, 0, "no hello within the ping interval");
+    silent = ngx_current_msec - link->heard;
+
+    if (silent >= ngx_http_sfu_ping_timeout) {
+        ngx_http_sfu_link_down(link, 0,
+                               link->state == NGX_HTTP_SFU_LINK_HELLO
+                               ? "no hello within sfu_worker_ping_timeout"
+                               : "nothing received within "
+                                 "sfu_worker_ping_timeout");
+        return;
+    }
+
+    if (link->state != NGX_HTTP_SFU_LINK_UP) {
+        ngx_add_timer(&link->ping, ngx_http_sfu_ping_timeout - silent);
         return;
     }
 
     if (link->ping_pending) {
-        ngx_http_sfu_link_down(link, 0, "no pong within the ping interval");
-        return;
+
+        /* late, not lost: a loaded worker's loop may lag for seconds */
+
+        if (!link->late) {
+            ngx_log_error(NGX_LOG_WARN, &link->log, 0,
+                          "sfu worker \"%V\" is late: no pong for %M ms",
+                          &link->path, ngx_current_msec - link->ping_sent);
+            link->late = 1;
+        }
+
+    } else {
+        ping = json_pack("{s:s, s:I}", "type", "ping", "id", ++link->ping_id);
+        if (ping == NULL) {
+            ngx_http_sfu_link_down(link, 0, "out of memory");
+            return;
+        }
+
+        if (ngx_http_sfu_link_queue(link, ping) == NGX_OK) {
+            link->ping_sent = ngx_current_msec;
+            link->ping_pending = 1;
+        }
+
+        json_decref(ping);
     }
 
-    ping = json_pack("{s:s, s:I}", "type", "ping", "id", ++link->ping_id);
-    if (ping == NULL) {
-        ngx_http_sfu_link_down(link, 0, "out of memory");
-        return;
-    }
-
-    if (ngx_http_sfu_link_queue(link, ping) == NGX_OK) {
-        link->ping_sent = ngx_current_msec;
-        link->ping_pending = 1;
-    }
-
-    json_decref(ping);
-
-    ngx_add_timer(&link->ping, ngx_http_sfu_ping_interval);
+    ngx_add_timer(&link->ping, ngx_min(ngx_http_sfu_ping_interval,
+                                       ngx_http_sfu_ping_timeout - silent));
 }
 
 
@@ -522,6 +549,13 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
         {
             link->rtt = ngx_current_msec - link->ping_sent;
             link->ping_pending = 0;
+
+            if (link->late) {
+                ngx_log_error(NGX_LOG_NOTICE, &link->log, 0,
+                              "sfu worker \"%V\" answers again: pong after "
+                              "%M ms", &link->path, link->rtt);
+                link->late = 0;
+            }
         }
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &link->log, 0,

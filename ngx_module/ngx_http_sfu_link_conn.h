@@ -55,7 +55,9 @@ typedef struct {
     json_int_t                 ping_id;
     ngx_msec_t                 ping_sent;
     ngx_uint_t                 ping_pending;  /* sent, no pong yet */
+    ngx_uint_t                 late;        /* a pong overdue, logged */
     ngx_msec_t                 rtt;
+    ngx_msec_t                 heard;       /* when bytes last came */
 
     /* bytes read, not yet a frame; the connection's lifetime */
     u_char                    *in;

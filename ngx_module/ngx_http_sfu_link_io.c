@@ -44,6 +44,7 @@ ngx_http_sfu_link_read_handler(ngx_event_t *rev)
         }
 
         link->in_len += n;
+        link->heard = ngx_current_msec;
 
         if (ngx_http_sfu_link_process(link) != NGX_OK) {
             return;

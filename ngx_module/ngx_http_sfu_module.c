@@ -280,6 +280,13 @@ static ngx_command_t  ngx_http_sfu_commands[] = {
       offsetof(ngx_http_sfu_main_conf_t, worker_ping_interval),
       NULL },
 
+    { ngx_string("sfu_worker_ping_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_sfu_main_conf_t, worker_ping_timeout),
+      NULL },
+
     { ngx_string("sfu_worker_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -363,6 +370,7 @@ ngx_http_sfu_create_main_conf(ngx_conf_t *cf)
     smcf->max_body_size = NGX_CONF_UNSET_SIZE;
     smcf->workers = NGX_CONF_UNSET_PTR;
     smcf->worker_ping_interval = NGX_CONF_UNSET_MSEC;
+    smcf->worker_ping_timeout = NGX_CONF_UNSET_MSEC;
     smcf->worker_timeout = NGX_CONF_UNSET_MSEC;
 
     return smcf;
@@ -388,6 +396,7 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_size_value(smcf->max_body_size, 16384);
     ngx_conf_init_ptr_value(smcf->workers, NULL);
     ngx_conf_init_msec_value(smcf->worker_ping_interval, 5000);
+    ngx_conf_init_msec_value(smcf->worker_ping_timeout, 30000);
     ngx_conf_init_msec_value(smcf->worker_timeout, 5000);
 
     if (smcf->turn_realm.len == 0) {
@@ -422,6 +431,17 @@ ngx_http_sfu_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"sfu_worker_ping_interval\" must be at least "
                            "10ms");
+        return NGX_CONF_ERROR;
+    }
+
+    /* the worker must have time to answer a ping before it counts as lost */
+
+    if (smcf->worker_ping_timeout <= smcf->worker_ping_interval) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sfu_worker_ping_timeout\" (%M ms) must be "
+                           "longer than \"sfu_worker_ping_interval\" (%M ms)",
+                           smcf->worker_ping_timeout,
+                           smcf->worker_ping_interval);
         return NGX_CONF_ERROR;
     }
 

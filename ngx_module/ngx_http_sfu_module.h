@@ -116,6 +116,7 @@ typedef struct {
     /* SFU workers: unix socket paths (ngx_str_t), without "unix:" */
     ngx_array_t               *workers;
     ngx_msec_t                 worker_ping_interval;
+    ngx_msec_t                 worker_ping_timeout;
     ngx_msec_t                 worker_timeout;
 
     ngx_shm_zone_t            *shm_zone;

@@ -147,6 +147,7 @@ sfu_conn_new(int fd, unsigned id, const sfu_conn_handlers_t *handlers,
     sfu_frame_decoder_init(&c->in, SFU_FRAME_MAX);
 
     c->tag = g_source_add_unix_fd(source, fd, G_IO_IN);
+    g_source_set_priority(source, SFU_CONN_PRIORITY);
     g_source_attach(source, NULL);
 
     return c;

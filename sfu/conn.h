@@ -8,6 +8,7 @@
 #ifndef SFU_CONN_H
 #define SFU_CONN_H
 
+#include <glib.h>
 #include <jansson.h>
 
 #include "frame.h"
@@ -16,6 +17,15 @@
 #define SFU_CONN_QUEUE_LOW    (1u * 1024 * 1024)    /* resume below */
 #define SFU_CONN_QUEUE_MAX    (64u * 1024 * 1024)   /* disconnect above */
 #define SFU_CONN_LINGER_MS    2000                  /* flush before close */
+
+/*
+ * The module's connections (and accepting them) outrank media on the main
+ * loop: when a loop iteration finds both ready it serves only the module,
+ * so a ping is answered within the dispatch in progress however many media
+ * sockets are busy, and the module does not take a busy worker for a dead
+ * one.  Control traffic is small; media waits one short dispatch.
+ */
+#define SFU_CONN_PRIORITY     (G_PRIORITY_DEFAULT - 10)
 
 typedef struct sfu_conn sfu_conn_t;
 

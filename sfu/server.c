@@ -167,7 +167,8 @@ sfu_server_start(const char *path, int mode, unsigned worker_id)
     s->path = g_strdup(path);
     s->worker_id = worker_id;
     s->next_id = 1;
-    s->watch = g_unix_fd_add(fd, G_IO_IN, server_accept, s);
+    s->watch = g_unix_fd_add_full(SFU_CONN_PRIORITY, fd, G_IO_IN,
+                                  server_accept, s, NULL);
 
     /* every participant holds sockets: the worker takes all the descriptors it may */
     sfu_log_info("listening on %s; up to %lu open descriptors", path, sfu_fd_limit_raise());
@@ -180,7 +181,8 @@ server_resume_accept(gpointer data)
 {
     sfu_server_t *s = data;
 
-    s->watch = g_unix_fd_add(s->fd, G_IO_IN, server_accept, s);
+    s->watch = g_unix_fd_add_full(SFU_CONN_PRIORITY, s->fd, G_IO_IN,
+                                  server_accept, s, NULL);
 
     return G_SOURCE_REMOVE;
 }

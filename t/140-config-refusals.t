@@ -227,9 +227,19 @@ duplicate SFU worker "/tmp/sfu-refusals-worker.sock"
 
 
 
-=== TEST 23: the same directives, valid, start (the refusals above are not the harness failing)
+=== TEST 23: a worker liveness timeout no longer than the ping interval
+--- http_config
+sfu_worker_ping_interval 5s;
+sfu_worker_ping_timeout 5s;
+--- must_die
+--- error_log
+"sfu_worker_ping_timeout" (5000 ms) must be longer than "sfu_worker_ping_interval" (5000 ms)
+
+
+
+=== TEST 24: the same directives, valid, start (the refusals above are not the harness failing)
 --- http_config eval
-"$::PG $::TOKEN sfu_redis 127.0.0.1:6379; sfu_join_rate 30r/m; sfu_api_key 0123456789abcdef ops; sfu_edge_id edge-1; sfu_orphan_sweep 10s;"
+"$::PG $::TOKEN sfu_redis 127.0.0.1:6379; sfu_join_rate 30r/m; sfu_api_key 0123456789abcdef ops; sfu_edge_id edge-1; sfu_orphan_sweep 10s; sfu_worker_ping_interval 1s; sfu_worker_ping_timeout 10s;"
 --- config
 location /api/ { sfu_api; }
 location = /t { return 204; }
