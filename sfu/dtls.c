@@ -237,11 +237,17 @@ make_context(X509 *cert, EVP_PKEY *key, sfu_srtp_profile_t only)
                              | SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     /*
-     * After the handshake a transport's DTLS carries next to nothing (SRTP
-     * bypasses it): its record buffers, about 16 kB each way, go back to
-     * the heap while empty instead of staying with every peer connection.
+     * The write buffer is sized for the largest record we may send, 16 kB
+     * by default, and stays with every peer connection for its life
+     * (OpenSSL 3.0 never releases a DTLS record buffer, even with
+     * SSL_MODE_RELEASE_BUFFERS).  We send nothing but handshake flights,
+     * fragmented to DTLS_MTU anyway, and alerts: records of DTLS_MTU at
+     * most make it about 1.3 kB.
      */
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (SSL_CTX_set_max_send_fragment(ctx, DTLS_MTU) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     return ctx;
 }
 

@@ -40,7 +40,8 @@ sub run_load {
     my ($name, @args) = @_;
     my $json = "$dir/$name.json";
     my @cmd = ($load, '--url', $s->url, '--api-key', $s->api_key,
-               '--sfu-pid', $s->worker_pid(0), '--json', $json, '--quiet',
+               '--sfu-pid', $s->worker_pid(0), '--sfu-pid', $s->{nginx}{pid},
+               '--json', $json, '--quiet',
                '--max-time', 90, @args);
     my $out = `@cmd 2>&1`;
     my $rc = $? >> 8;
@@ -67,6 +68,16 @@ cmp_ok $r->{packets_in}, '>', 0, 'packets came in';
 cmp_ok $r->{packets_in}, '>', $r->{packets_out}, 'more in than out: the SFU fans out';
 cmp_ok $r->{sfu}{cpu_s}, '>', 0, 'the worker\'s CPU was measured';
 cmp_ok $r->{sfu}{rss_kb}, '>', 0, '... and its RSS';
+{
+    my @p = @{ $r->{sfu}{processes} // [] };
+    is_deeply [map { $_->{pid} } @p], [$s->worker_pid(0), $s->{nginx}{pid}],
+        'each process measured: the worker, then nginx\'s master';
+    cmp_ok $p[0]{cpu_s}, '>', $p[1]{cpu_s}, 'the worker used more CPU than the master';
+    cmp_ok $p[0]{rss_kb}, '>', 0, 'the worker\'s own RSS';
+    cmp_ok $p[0]{rss_peak_kb}, '>=', $p[0]{rss_kb}, '... and its peak';
+    ok !$p[0]{gone} && !$p[1]{gone}, 'neither gone';
+    is $p[0]{rss_kb} + $p[1]{rss_kb}, $r->{sfu}{rss_kb}, 'the sum is of the two';
+}
 ok defined $r->{forwarded_pps_per_cpu_s}, 'forwarded packets per CPU-second';
 is $r->{ramp}, undef, 'no ramp';
 cmp_ok $r->{join_ms}{p50}, '>', 0, 'join times measured';

@@ -141,6 +141,60 @@ test_proc_parsers(void)
     ok(!load_proc_parse_status("Name:\tx\n", &rss), "no VmRSS: refused");
 }
 
+static void
+set_proc(load_proc_sample_t *s, size_t i, int pid, bool read, double cpu_s,
+         uint64_t rss_kb)
+{
+    s->procs[i] = (load_proc_t) { .pid = pid, .read = read, .cpu_s = cpu_s,
+                                  .rss_kb = rss_kb };
+    if (i + 1 > s->n) {
+        s->n = i + 1;
+    }
+}
+
+/* the worker and nginx's master and worker, sampled at a window's start,
+   in its middle and at its end */
+static void
+test_proc_window(void)
+{
+    load_proc_sample_t a = { 0 }, b = { 0 }, c = { 0 };
+    load_proc_window_t w;
+
+    set_proc(&a, 0, 10, true, 1.0, 5000);
+    set_proc(&a, 1, 11, true, 0.5, 3000);
+    set_proc(&a, 2, 12, true, 2.0, 9000);
+    load_proc_sum(&a);
+    ok(fabs(a.cpu_s - 3.5) < 1e-9, "CPU summed over the processes (%g)", a.cpu_s);
+    is_int(a.rss_kb, 17000, "RSS summed");
+    is_int(a.missing, 0, "none missing");
+
+    /* the worker peaks in the middle, nginx's worker at the end */
+    set_proc(&b, 0, 10, true, 2.0, 8000);
+    set_proc(&b, 1, 11, true, 0.5, 3000);
+    set_proc(&b, 2, 12, true, 2.5, 9000);
+    load_proc_sum(&b);
+    /* nginx's master has gone by the end */
+    set_proc(&c, 0, 10, true, 4.0, 6000);
+    set_proc(&c, 1, 11, false, 0, 0);
+    set_proc(&c, 2, 12, true, 3.0, 9500);
+    load_proc_sum(&c);
+    is_int(c.missing, 1, "a process gone counts as missing");
+    is_int(c.rss_kb, 15500, "and adds no RSS");
+
+    load_proc_window_start(&w, &a);
+    load_proc_window_add(&w, &b);
+    load_proc_window_add(&w, &c);
+    is_int(w.rss_peak_kb, 20000, "the sum's peak is the highest sum sampled");
+    is_int(w.proc_rss_peak_kb[0], 8000, "the worker's own peak");
+    is_int(w.proc_rss_peak_kb[2], 9500, "nginx's worker's own peak, at another time");
+    is_int(w.last.procs[0].rss_kb, 6000, "the worker's RSS at the end");
+    ok(fabs(load_proc_window_cpu_s(&w, 0) - 3.0) < 1e-9, "the worker used 3 s");
+    ok(load_proc_window_cpu_s(&w, 1) == 0, "a process gone by the end: no CPU figure");
+    ok(fabs(load_proc_window_cpu_total(&w) - 4.0) < 1e-9,
+       "total CPU: the processes read at both ends (%g)", load_proc_window_cpu_total(&w));
+    ok(load_proc_window_cpu_s(&w, LOAD_MAX_SFU_PIDS) == 0, "past the processes: 0");
+}
+
 int
 main(void)
 {
@@ -150,5 +204,6 @@ main(void)
     test_stream_starting_in_window();
     test_jitter();
     test_proc_parsers();
+    test_proc_window();
     return tap_done();
 }

@@ -62,23 +62,82 @@ load_proc_sample(const int *pids, size_t n, load_proc_sample_t *out)
     char path[64], text[8192];
 
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < n; i++) {
-        double   cpu;
-        uint64_t rss;
+    out->n = n < LOAD_MAX_SFU_PIDS ? n : LOAD_MAX_SFU_PIDS;
+    for (size_t i = 0; i < out->n; i++) {
+        load_proc_t *p = &out->procs[i];
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
+        p->pid = pids[i];
+        snprintf(path, sizeof(path), "/proc/%d/stat", p->pid);
         if (!read_text(path, text, sizeof(text))
-            || !load_proc_parse_stat(text, ticks, &cpu))
+            || !load_proc_parse_stat(text, ticks, &p->cpu_s))
         {
-            out->missing++;
             continue;
         }
-        out->cpu_s += cpu;
-        snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
-        if (read_text(path, text, sizeof(text))
-            && load_proc_parse_status(text, &rss))
+        p->read = true;
+        snprintf(path, sizeof(path), "/proc/%d/status", p->pid);
+        if (!read_text(path, text, sizeof(text))
+            || !load_proc_parse_status(text, &p->rss_kb))
         {
-            out->rss_kb += rss;
+            p->rss_kb = 0;
         }
     }
+    load_proc_sum(out);
+}
+
+void
+load_proc_sum(load_proc_sample_t *s)
+{
+    s->cpu_s = 0;
+    s->rss_kb = 0;
+    s->missing = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!s->procs[i].read) {
+            s->missing++;
+            continue;
+        }
+        s->cpu_s += s->procs[i].cpu_s;
+        s->rss_kb += s->procs[i].rss_kb;
+    }
+}
+
+void
+load_proc_window_start(load_proc_window_t *w, const load_proc_sample_t *s)
+{
+    memset(w, 0, sizeof(*w));
+    w->start = *s;
+    load_proc_window_add(w, s);
+}
+
+void
+load_proc_window_add(load_proc_window_t *w, const load_proc_sample_t *s)
+{
+    w->last = *s;
+    if (s->rss_kb > w->rss_peak_kb) {
+        w->rss_peak_kb = s->rss_kb;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->procs[i].rss_kb > w->proc_rss_peak_kb[i]) {
+            w->proc_rss_peak_kb[i] = s->procs[i].rss_kb;
+        }
+    }
+}
+
+double
+load_proc_window_cpu_s(const load_proc_window_t *w, size_t i)
+{
+    if (i >= w->last.n || !w->start.procs[i].read || !w->last.procs[i].read) {
+        return 0;
+    }
+    return w->last.procs[i].cpu_s - w->start.procs[i].cpu_s;
+}
+
+double
+load_proc_window_cpu_total(const load_proc_window_t *w)
+{
+    double sum = 0;
+
+    for (size_t i = 0; i < w->last.n; i++) {
+        sum += load_proc_window_cpu_s(w, i);
+    }
+    return sum;
 }

@@ -161,6 +161,23 @@ ramp_json(const load_run_t *run)
                      "steps", steps);
 }
 
+/* Each --sfu-pid process over the window, in the order given. */
+static json_t *
+processes(const load_proc_window_t *w)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < w->last.n; i++) {
+        const load_proc_t *p = &w->last.procs[i];
+
+        json_array_append_new(a, json_pack(
+            "{s:i, s:b, s:f, s:I, s:I}", "pid", p->pid, "gone", !p->read,
+            "cpu_s", load_proc_window_cpu_s(w, i), "rss_kb", (json_int_t) p->rss_kb,
+            "rss_peak_kb", (json_int_t) w->proc_rss_peak_kb[i]));
+    }
+    return a;
+}
+
 int
 load_report_json(const load_run_t *run, const char *path)
 {
@@ -176,10 +193,11 @@ load_report_json(const load_run_t *run, const char *path)
     for (size_t i = 0; i < o->n_sfu_pids; i++) {
         json_array_append_new(pids, json_integer(o->sfu_pids[i]));
     }
-    sfu = json_pack("{s:o, s:f, s:I, s:I, s:I}", "pids", pids,
-                    "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->rss_kb,
-                    "rss_peak_kb", (json_int_t) s->rss_peak_kb,
-                    "pids_missing", (json_int_t) s->pids_missing);
+    sfu = json_pack("{s:o, s:f, s:I, s:I, s:I, s:o}", "pids", pids,
+                    "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->proc.last.rss_kb,
+                    "rss_peak_kb", (json_int_t) s->proc.rss_peak_kb,
+                    "pids_missing", (json_int_t) s->proc.last.missing,
+                    "processes", processes(&s->proc));
     doc = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:f,"
         " s:I, s:I, s:o, s:I, s:I, s:f, s:o, s:o,"
@@ -309,9 +327,18 @@ load_report_table(const load_run_t *run, FILE *out)
     fprintf(out, "%-28s %.1f s\n", "window", s->window_s);
     if (o->n_sfu_pids > 0) {
         fprintf(out, "%-28s cpu %.2f s, rss %llu kB (peak %llu kB)%s\n", "sfu",
-                s->cpu_s, (unsigned long long) s->rss_kb,
-                (unsigned long long) s->rss_peak_kb,
-                s->pids_missing ? ", some pids gone" : "");
+                s->cpu_s, (unsigned long long) s->proc.last.rss_kb,
+                (unsigned long long) s->proc.rss_peak_kb,
+                s->proc.last.missing ? ", some pids gone" : "");
+        for (size_t i = 0; s->proc.last.n > 1 && i < s->proc.last.n; i++) {
+            const load_proc_t *p = &s->proc.last.procs[i];
+
+            fprintf(out, "  pid %-23d cpu %.2f s, rss %llu kB (peak %llu kB)%s\n",
+                    p->pid, load_proc_window_cpu_s(&s->proc, i),
+                    (unsigned long long) p->rss_kb,
+                    (unsigned long long) s->proc.proc_rss_peak_kb[i],
+                    p->read ? "" : ", gone");
+        }
         if (s->cpu_s > 0) {
             fprintf(out, "%-28s %.0f\n", "packets in per sfu cpu-s",
                     (double) s->packets_in / s->cpu_s);

@@ -181,10 +181,9 @@ window_end(gpointer data)
     s->bytes_in = run->bytes_in;
     if (run->o->n_sfu_pids > 0) {
         load_proc_sample(run->o->sfu_pids, run->o->n_sfu_pids, &end);
-        s->cpu_s = end.cpu_s - run->proc_start.cpu_s;
-        s->rss_kb = end.rss_kb;
-        s->rss_peak_kb = end.rss_kb > run->rss_peak_kb ? end.rss_kb : run->rss_peak_kb;
-        s->pids_missing = end.missing;
+        load_proc_window_add(&run->proc, &end);
+        s->proc = run->proc;
+        s->cpu_s = load_proc_window_cpu_total(&run->proc);
     }
 
     pass = s->failed_joins == 0 && s->streams >= s->expected_streams
@@ -231,8 +230,10 @@ window_start(gpointer data)
     load_hist_reset(&run->send_late_us);
     run->packets_out = run->bytes_out = run->packets_in = run->bytes_in = 0;
     if (run->o->n_sfu_pids > 0) {
-        load_proc_sample(run->o->sfu_pids, run->o->n_sfu_pids, &run->proc_start);
-        run->rss_peak_kb = run->proc_start.rss_kb;
+        load_proc_sample_t start;
+
+        load_proc_sample(run->o->sfu_pids, run->o->n_sfu_pids, &start);
+        load_proc_window_start(&run->proc, &start);
     }
     run->measuring = true;
     run->phase = LOAD_PHASE_MEASURING;
@@ -406,9 +407,7 @@ sample(gpointer data)
 
     if (run->measuring) {
         load_proc_sample(run->o->sfu_pids, run->o->n_sfu_pids, &s);
-        if (s.rss_kb > run->rss_peak_kb) {
-            run->rss_peak_kb = s.rss_kb;
-        }
+        load_proc_window_add(&run->proc, &s);
     }
     return G_SOURCE_CONTINUE;
 }

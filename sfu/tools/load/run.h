@@ -34,9 +34,8 @@ typedef struct {
     uint64_t  sender_late;          /* pacing ticks that skipped ahead */
     load_hist_t send_late_us;       /* packets' send time - due time */
     double    window_s;
-    double    cpu_s;
-    uint64_t  rss_kb, rss_peak_kb;
-    unsigned  pids_missing;
+    double    cpu_s;                /* of all the --sfu-pid processes */
+    load_proc_window_t proc;        /* each of them: CPU, RSS, peaks */
     bool      simulcast_refused;
     bool      measured;             /* its window ran */
 } load_step_t;
@@ -73,8 +72,7 @@ struct load_run {
     load_hist_t           latency_us;
     load_hist_t           send_late_us;
     uint64_t              packets_out, bytes_out, packets_in, bytes_in;
-    load_proc_sample_t    proc_start;
-    uint64_t              rss_peak_kb;
+    load_proc_window_t    proc;
 
     guint                 tick_source, phase_source, stop_source, sample_source;
     uint8_t               send_buf[SFU_TRANSPORT_MTU + SFU_TRANSPORT_TRAILER];
