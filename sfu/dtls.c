@@ -9,6 +9,21 @@
  * that hands every datagram OpenSSL writes straight to the send callback,
  * so handshake fragments keep their datagram boundaries.  Retransmission
  * timers run on GLib timeouts from DTLSv1_get_timeout.
+ *
+ * The SSL object (about 55 kB with its buffers, kept by OpenSSL for the
+ * connection's life) is freed as soon as the peer can need nothing more
+ * from it.  Whoever sends the last flight of a handshake must keep it to
+ * send it again if it is lost (RFC 6347 4.2.4); with no resumption (no
+ * tickets, no session cache), that is the server, whose CCS and Finished
+ * end a full DTLS 1.2 handshake.  So a client frees its SSL as soon as
+ * the handshake is done and the keys are exported; a server keeps it
+ * until the transport says the peer has shown it holds the keys (its
+ * first SRTP or SRTCP packet that authenticates: a peer sends media only
+ * once its own handshake is done, so it has our last flight).  After
+ * that, records from the peer are dropped and counted.  The cost: a
+ * close_notify is neither read nor sent any more, so the peer's leaving
+ * is learnt from signaling (leave, the WebSocket closing) or from ICE
+ * consent (10-16 s), and the peer learns of ours the same way.
  */
 
 #include "dtls.h"
@@ -33,7 +48,8 @@
 #define DTLS_CERT_DAYS 365
 
 struct sfu_dtls {
-    SSL                  *ssl;
+    SSL                  *ssl;           /* NULL once released */
+    uint64_t              dropped;       /* datagrams after the release */
     sfu_dtls_callbacks_t  cb;
     void                 *data;
     bool                  client;
@@ -371,11 +387,27 @@ arm_timer(sfu_dtls_t *d)
         g_source_remove(d->timer);
         d->timer = 0;
     }
-    if (!d->finished && DTLSv1_get_timeout(d->ssl, &tv) == 1) {
+    if (!d->finished && d->ssl != NULL
+        && DTLSv1_get_timeout(d->ssl, &tv) == 1)
+    {
         d->timer = g_timeout_add((guint) (tv.tv_sec * 1000
                                           + (tv.tv_usec + 999) / 1000),
                                  on_timer, d);
     }
+}
+
+/* The peer can need nothing more from the session: its state goes. */
+static void
+release_session(sfu_dtls_t *d)
+{
+    if (d->timer != 0) {
+        g_source_remove(d->timer);
+        d->timer = 0;
+    }
+    SSL_free(d->ssl);
+    d->ssl = NULL;
+    sfu_log_debug("dtls: %s session released", d->client ? "client"
+                                                          : "server");
 }
 
 static void
@@ -432,7 +464,12 @@ finish_handshake(sfu_dtls_t *d)
     OPENSSL_cleanse(material, sizeof(material));
 
     d->connected = true;
-    arm_timer(d);
+    if (d->client) {
+        /* the server's flight ended the handshake: nothing to resend */
+        release_session(d);
+    } else {
+        arm_timer(d);
+    }
     d->cb.connected(d->data, &keys);
     OPENSSL_cleanse(&keys, sizeof(keys));
 }
@@ -517,12 +554,38 @@ sfu_dtls_handle(sfu_dtls_t *d, const uint8_t *datagram, size_t len)
     if (d->finished || len > INT_MAX) {
         return;
     }
+    if (d->ssl == NULL) {
+        d->dropped++;
+        sfu_log_debug("dtls: a datagram after the session was released, "
+                      "dropped (%" G_GUINT64_FORMAT " so far)", d->dropped);
+        return;
+    }
     BIO_write(SSL_get_rbio(d->ssl), datagram, (int) len);
     if (d->connected) {
         read_records(d);
     } else {
         handshake(d);
     }
+}
+
+void
+sfu_dtls_peer_keyed(sfu_dtls_t *d)
+{
+    if (d->connected && !d->finished && d->ssl != NULL) {
+        release_session(d);
+    }
+}
+
+bool
+sfu_dtls_holds_session(const sfu_dtls_t *d)
+{
+    return d->ssl != NULL;
+}
+
+uint64_t
+sfu_dtls_dropped(const sfu_dtls_t *d)
+{
+    return d->dropped;
 }
 
 void
@@ -534,7 +597,7 @@ sfu_dtls_free(sfu_dtls_t *d)
     if (d->timer != 0) {
         g_source_remove(d->timer);
     }
-    if (d->connected && !d->finished) {
+    if (d->connected && !d->finished && d->ssl != NULL) {
         ERR_clear_error();
         SSL_shutdown(d->ssl);
     }

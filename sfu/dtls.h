@@ -3,7 +3,9 @@
  * (RFC 5763, 5764): the process-wide certificate and its fingerprint, and
  * one handshake per transport whose peer certificate must match the
  * fingerprint from the SDP.  Records go in through sfu_dtls_handle and out
- * through the send callback, one datagram per call.
+ * through the send callback, one datagram per call.  The OpenSSL session
+ * is freed once the peer can need nothing more from it (see dtls.c):
+ * at once for a client, on sfu_dtls_peer_keyed for a server.
  */
 
 #ifndef SFU_DTLS_H
@@ -26,7 +28,7 @@ typedef struct {
     void (*connected)(void *data, const sfu_srtp_keys_t *keys);
     /* handshake refused or given up, fingerprint mismatch, fatal alert */
     void (*failed)(void *data);
-    /* the peer sent close_notify */
+    /* the peer sent close_notify (seen only while the session is held) */
     void (*closed)(void *data);
 } sfu_dtls_callbacks_t;
 
@@ -60,7 +62,21 @@ void sfu_dtls_start(sfu_dtls_t *d);
 /* One datagram of DTLS records from the peer. */
 void sfu_dtls_handle(sfu_dtls_t *d, const uint8_t *datagram, size_t len);
 
-/* Sends close_notify if the handshake was done, then frees. */
+/*
+ * The peer has shown it holds the SRTP keys (a packet of its
+ * authenticated), so it has our last flight: a server frees its session
+ * now (a client did when the handshake ended).  Later datagrams are
+ * dropped and counted; no callback runs here or after.
+ */
+void sfu_dtls_peer_keyed(sfu_dtls_t *d);
+
+/* Whether the OpenSSL session is still held. */
+bool sfu_dtls_holds_session(const sfu_dtls_t *d);
+
+/* Datagrams dropped because the session was released. */
+uint64_t sfu_dtls_dropped(const sfu_dtls_t *d);
+
+/* Sends close_notify if the session is held and done, then frees. */
 void sfu_dtls_free(sfu_dtls_t *d);
 
 #endif

@@ -5,7 +5,10 @@
  * What does is told apart by its first byte (RFC 7983): DTLS records go
  * to the handshake (dtls.c), SRTP and SRTCP (RFC 5761 by payload type) are
  * unprotected (srtp.c) into the transport's own buffer and handed up.
- * Anything else is dropped.  The hot path (receive, send_rtp, send_rtcp)
+ * Anything else is dropped.  The first packet from the peer that
+ * authenticates tells DTLS the peer holds the keys, so a DTLS server
+ * frees its OpenSSL session (dtls.c says why it may); after that the
+ * receive path pays one flag test.  The hot path (receive, send_rtp, send_rtcp)
  * allocates nothing.
  *
  * Handlers may free the transport.  The public calls that may run one
@@ -37,6 +40,7 @@ struct sfu_transport {
     sfu_dtls_t               *dtls;
     sfu_srtp_t                srtp;
     bool                      keyed;
+    bool                      peer_keyed;    /* a packet of its authenticated */
 
     guint                     deadline;
     unsigned                  busy;
@@ -199,6 +203,10 @@ receive_media(sfu_transport_t *t, bool rtcp, const uint8_t *pkt, size_t len)
     if (sfu_srtp_unprotect(&t->srtp, rtcp, t->buf, &plain) != 0) {
         t->stats.srtp_errors++;
         return;
+    }
+    if (!t->peer_keyed) {
+        t->peer_keyed = true;
+        sfu_dtls_peer_keyed(t->dtls);
     }
     t->stats.packets_in++;
     t->stats.bytes_in += len;
@@ -429,6 +437,8 @@ void
 sfu_transport_stats(const sfu_transport_t *t, sfu_transport_stats_t *out)
 {
     *out = t->stats;
+    out->dtls_held = t->dtls != NULL && sfu_dtls_holds_session(t->dtls);
+    out->dtls_dropped = t->dtls != NULL ? sfu_dtls_dropped(t->dtls) : 0;
     g_strlcpy(out->local, sfu_ice_local(t->ice), sizeof(out->local));
     g_strlcpy(out->remote, sfu_ice_remote(t->ice), sizeof(out->remote));
 }

@@ -68,7 +68,9 @@ typedef enum {
     SFU_TRANSPORT_CONNECTED,      /* DTLS done, SRTP keyed: media flows */
     SFU_TRANSPORT_FAILED,         /* ICE failed, consent lost, DTLS alert,
                                      or fingerprint mismatch */
-    SFU_TRANSPORT_CLOSED,         /* the peer sent a DTLS close_notify */
+    SFU_TRANSPORT_CLOSED,         /* the peer sent a DTLS close_notify
+                                     (seen only while the DTLS session is
+                                     held: see dtls.h) */
 } sfu_transport_state_t;
 
 /*
@@ -104,6 +106,11 @@ typedef struct {
     uint64_t             packets_in, bytes_in, packets_out, bytes_out;
     uint64_t             srtp_errors;     /* failed unprotect (incl. replay) */
     uint64_t             send_errors;     /* send_rtp/send_rtcp that gave -1 */
+    uint64_t             dtls_dropped;    /* DTLS datagrams after the DTLS
+                                             session was released */
+    bool                 dtls_held;       /* the DTLS session is kept: a
+                                             server until the peer's first
+                                             packet that authenticates */
     sfu_srtp_profile_t   profile;
     char                 local[64];       /* selected pair, "ip:port proto" */
     char                 remote[64];
@@ -188,8 +195,9 @@ void sfu_transport_stats(const sfu_transport_t *t,
                          sfu_transport_stats_t *out);
 
 /*
- * Closes (DTLS close_notify if connected) and frees; no handler runs after
- * it.  Safe inside a handler of the same transport.
+ * Closes (DTLS close_notify if connected and the DTLS session is still
+ * held) and frees; no handler runs after it.  Safe inside a handler of
+ * the same transport.
  */
 void sfu_transport_free(sfu_transport_t *t);
 

@@ -1,4 +1,4 @@
-/* DTLS-SRTP sessions over an in-memory link: keys, profiles, fingerprints, lost flights, injected records, close_notify. */
+/* DTLS-SRTP sessions over an in-memory link: keys, profiles, fingerprints, lost flights, injected records, the session released (client at once, server once the peer is keyed). */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,8 @@ struct side {
     size_t queue_len[QUEUE_MAX];
     unsigned queued;
     unsigned drop;          /* datagrams still to lose on the way */
+    unsigned sent;          /* datagrams sent, lost ones included */
+    bool lose_last_flight;  /* lose what was sent before connecting */
     bool connected, failed, closed;
     sfu_srtp_keys_t keys;
 };
@@ -26,6 +28,7 @@ on_send(void *data, const uint8_t *datagram, size_t len)
 {
     struct side *s = data;
 
+    s->sent++;
     if (s->drop > 0) {
         s->drop--;
         return;
@@ -43,6 +46,9 @@ on_connected(void *data, const sfu_srtp_keys_t *keys)
 
     s->connected = true;
     s->keys = *keys;
+    if (s->lose_last_flight) {
+        s->queued = 0;
+    }
 }
 
 static void
@@ -250,12 +256,102 @@ test_injected_records(void)
     ok(!s[1].failed && !s[1].closed && s[1].queued == 0,
        "connected server ignores a ClientHello, garbage and a forged alert");
     sfu_dtls_free(intruder[0].d);
+    ok(sfu_dtls_dropped(s[1].d) == 0 && sfu_dtls_holds_session(s[1].d),
+       "the server, its peer not yet keyed, still read them");
 
-    /* the session still works: the client's close_notify is understood */
+    /* the server's session still works: it sends close_notify */
+    sfu_dtls_free(s[1].d);
+    s[1].d = NULL;
+    ok(s[1].queued > 0, "the server's close_notify goes out");
+    pump(s);
+    pair_free(s);
+}
+
+/*
+ * The client's session goes when the handshake ends: records arriving
+ * later (here the server's close_notify) are dropped and counted, and
+ * nothing is sent when it is freed.
+ */
+static void
+test_client_releases(void)
+{
+    struct side s[2];
+    unsigned sent;
+
+    pair_new(s, sfu_dtls_fingerprint(), sfu_dtls_fingerprint());
+    ok(pair_connect(s, 10), "handshake done");
+    ok(!sfu_dtls_holds_session(s[0].d), "the client released its session");
+    ok(sfu_dtls_holds_session(s[1].d), "the server keeps its own");
+    sfu_dtls_free(s[1].d);
+    s[1].d = NULL;
+    pump(s);
+    ok(!s[0].closed && !s[0].failed && sfu_dtls_dropped(s[0].d) == 1,
+       "the server's close_notify is dropped and counted by the client");
+    sent = s[0].sent;
     sfu_dtls_free(s[0].d);
     s[0].d = NULL;
+    is_int(s[0].sent, sent, "a released session sends nothing when freed");
+}
+
+static bool
+wait_for(struct side s[2], bool (*done)(struct side *), double seconds)
+{
+    gint64 end = g_get_monotonic_time() + (gint64) (seconds * 1e6);
+
+    while (!done(s) && g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        pump(s);
+        g_usleep(1000);
+    }
+    return done(s);
+}
+
+static bool
+client_connected(struct side *s)
+{
+    return s[0].connected;
+}
+
+static bool
+server_dropped(struct side *s)
+{
+    return sfu_dtls_dropped(s[1].d) > 0;
+}
+
+/*
+ * The server's last flight is lost: until the peer is keyed, the server
+ * answers the client's resent flight; after, the resent flight is dropped
+ * and counted, and nothing is sent or reported.
+ */
+static void
+test_server_releases_when_peer_keyed(void)
+{
+    struct side s[2];
+    unsigned sent;
+
+    pair_new(s, sfu_dtls_fingerprint(), sfu_dtls_fingerprint());
+    s[1].lose_last_flight = true;
+    sfu_dtls_start(s[0].d);
     pump(s);
-    ok(s[1].closed && !s[1].failed, "server sees the client's close_notify");
+    ok(s[1].connected && !s[0].connected,
+       "the server is done, its last flight lost");
+    ok(wait_for(s, client_connected, 10),
+       "the server answers the client's resent flight: the client is done");
+    ok(sfu_dtls_holds_session(s[1].d), "the server keeps its session");
+    sfu_dtls_peer_keyed(s[1].d);
+    ok(!sfu_dtls_holds_session(s[1].d), "the peer keyed: released");
+    pair_free(s);
+
+    pair_new(s, sfu_dtls_fingerprint(), sfu_dtls_fingerprint());
+    s[1].lose_last_flight = true;
+    sfu_dtls_start(s[0].d);
+    pump(s);
+    sfu_dtls_peer_keyed(s[1].d);
+    sent = s[1].sent;
+    ok(wait_for(s, server_dropped, 10),
+       "released early, the server drops the client's resent flight");
+    ok(s[1].sent == sent && !s[1].failed && !s[1].closed && !s[0].connected,
+       "and sends nothing, reports nothing");
     pair_free(s);
 }
 
@@ -283,6 +379,8 @@ main(void)
     test_fingerprints();
     test_lost_flights();
     test_injected_records();
+    test_client_releases();
+    test_server_releases_when_peer_keyed();
     test_garbage_during_handshake();
     test_profiles();
     sfu_dtls_global_cleanup();

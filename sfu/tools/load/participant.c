@@ -178,18 +178,34 @@ on_gathering_done(sfu_transport_t *t, void *data)
     }
 }
 
+/*
+ * An empty receiver report on a connected subscribe session, as a browser
+ * sends its first RTCP soon after connecting: it is what shows a DTLS
+ * server SFU that we hold the keys (ngx-sfu frees its DTLS session then).
+ */
+static void
+send_receiver_report(sfu_transport_t *t)
+{
+    uint8_t  rr[8 + SFU_TRANSPORT_TRAILER] = { 0x80, 201, 0, 1 };
+    uint32_t ssrc = g_random_int();
+
+    memcpy(rr + 4, &ssrc, sizeof(ssrc));
+    sfu_transport_send_rtcp(t, rr, 8, sizeof(rr));
+}
+
 static void
 on_state(sfu_transport_t *t, sfu_transport_state_t state, void *data)
 {
     load_pc_state_t    *pc = data;
     load_participant_t *p = pc->p;
 
-    (void) t;
     if (state == SFU_TRANSPORT_CONNECTED) {
         pc->connected = true;
         if (pc->which == LOAD_PC_PUBLISH) {
             load_media_start(&p->media, load_now_ns());
             load_run_progress(p->run, p);
+        } else {
+            send_receiver_report(t);
         }
     } else if (state == SFU_TRANSPORT_FAILED || state == SFU_TRANSPORT_CLOSED) {
         fail(p, "%s transport %s", pc->which == LOAD_PC_PUBLISH ? "publish"
