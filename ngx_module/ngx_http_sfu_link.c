@@ -5,8 +5,8 @@
  * configured worker, the hello that makes it up, ping/pong keepalive and
  * the liveness deadline (any bytes from the worker prove it alive: a busy
  * worker answers late, a dead one closes its socket or falls silent for
- * sfu_worker_ping_timeout), reconnection with exponential backoff, and the message handler told of
- * every message and of every loss.  Framing and the read and write queues
+ * sfu_worker_ping_timeout), reconnection with exponential backoff, and
+ * the message handler told of every message and of every loss.  Framing and the read and write queues
  * are in ngx_http_sfu_link_io.c; the ring that places rooms on workers is
  * in ngx_http_sfu_link_ring.c.
  */

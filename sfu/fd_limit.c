@@ -22,8 +22,10 @@ sfu_fd_limit_raise(void)
 
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-            sfu_log_warn("setrlimit(RLIMIT_NOFILE, %llu): %s; open descriptors stay limited to %llu",
-                         (unsigned long long) rl.rlim_max, strerror(errno), (unsigned long long) was);
+            sfu_log_warn("setrlimit(RLIMIT_NOFILE, %llu): %s; open "
+                         "descriptors stay limited to %llu",
+                         (unsigned long long) rl.rlim_max, strerror(errno),
+                         (unsigned long long) was);
             return (unsigned long) was;
         }
     }

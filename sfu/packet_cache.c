@@ -41,7 +41,10 @@ sfu_packet_cache_free(struct sfu_packet_cache *c)
     c->mask = 0;
 }
 
-/* Twice the slots; every packet moves to its slot in the larger ring (distinct seqs stay apart). */
+/*
+ * Twice the slots; every packet moves to its slot in the larger ring (two
+ * slots of the old ring differ in their low bits, so they stay apart).
+ */
 static void
 grow(struct sfu_packet_cache *c)
 {
@@ -55,7 +58,8 @@ grow(struct sfu_packet_cache *c)
         const struct sfu_packet_cache_slot *s = &c->slots[i];
 
         if (s->len != 0) {
-            memcpy(&ring[s->seq & (old_slots * 2 - 1)], s, offsetof(struct sfu_packet_cache_slot, data) + s->len);
+            memcpy(&ring[s->seq & (old_slots * 2 - 1)], s,
+                   offsetof(struct sfu_packet_cache_slot, data) + s->len);
         }
     }
     sfu_packet_cache_free(c);

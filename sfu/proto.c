@@ -69,29 +69,45 @@ sfu_proto_error(sfu_conn_t *c, json_t *request, const char *code,
                                           "code", code, "message", text));
 }
 
+/*
+ * The live counts: on the hello and on every pong, so the module's gauges
+ * follow them within a ping interval.  Adds them to msg and returns it.
+ */
+static json_t *
+proto_with_live(json_t *msg)
+{
+    if (msg != NULL
+        && json_object_update_new(msg, json_pack(
+               "{s:I, s:I, s:I}",
+               "rooms", (json_int_t) sfu_rooms_count(),
+               "participants", (json_int_t) sfu_rooms_participants(),
+               "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()))
+           != 0)
+    {
+        json_decref(msg);
+        return NULL;
+    }
+    return msg;
+}
+
 void
 sfu_proto_hello(sfu_conn_t *c, unsigned worker_id)
 {
-    proto_send(c, json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:i}",
-                            "type", "hello",
-                            "worker", (json_int_t) worker_id,
-                            "protocol", (json_int_t) SFU_PROTOCOL_VERSION,
-                            "version", SFU_WORKER_VERSION,
-                            "pid", (json_int_t) getpid(),
-                            "max_frame", (json_int_t) SFU_FRAME_MAX,
-                            "rooms", (json_int_t) sfu_rooms_count(),
-                            "participants", (json_int_t) sfu_rooms_participants(),
-                            "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()));
+    proto_send(c, proto_with_live(json_pack(
+                      "{s:s, s:I, s:I, s:s, s:I, s:I}",
+                      "type", "hello",
+                      "worker", (json_int_t) worker_id,
+                      "protocol", (json_int_t) SFU_PROTOCOL_VERSION,
+                      "version", SFU_WORKER_VERSION,
+                      "pid", (json_int_t) getpid(),
+                      "max_frame", (json_int_t) SFU_FRAME_MAX)));
 }
 
-/* The live counts ride on every pong: the module's gauges follow them within a ping interval. */
 static void
 proto_ping(sfu_conn_t *c, json_t *msg)
 {
-    sfu_proto_reply(c, msg, json_pack("{s:s, s:i, s:i, s:i}", "type", "pong",
-                                      "rooms", (json_int_t) sfu_rooms_count(),
-                                      "participants", (json_int_t) sfu_rooms_participants(),
-                                      "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()));
+    sfu_proto_reply(c, msg, proto_with_live(json_pack("{s:s}", "type",
+                                                      "pong")));
 }
 
 void

@@ -170,8 +170,9 @@ sfu_server_start(const char *path, int mode, unsigned worker_id)
     s->watch = g_unix_fd_add_full(SFU_CONN_PRIORITY, fd, G_IO_IN,
                                   server_accept, s, NULL);
 
-    /* every participant holds sockets: the worker takes all the descriptors it may */
-    sfu_log_info("listening on %s; up to %lu open descriptors", path, sfu_fd_limit_raise());
+    /* every participant holds sockets: take all the descriptors we may */
+    sfu_log_info("listening on %s; up to %lu open descriptors", path,
+                 sfu_fd_limit_raise());
 
     return s;
 }

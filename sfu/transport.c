@@ -8,8 +8,8 @@
  * Anything else is dropped.  The first packet from the peer that
  * authenticates tells DTLS the peer holds the keys, so a DTLS server
  * frees its OpenSSL session (dtls.c says why it may); after that the
- * receive path pays one flag test.  The hot path (receive, send_rtp, send_rtcp)
- * allocates nothing.
+ * receive path pays one flag test.  The hot path (receive, send_rtp,
+ * send_rtcp) allocates nothing.
  *
  * Handlers may free the transport.  The public calls that may run one
  * (through libnice, which reports some changes synchronously) hold the
