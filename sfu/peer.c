@@ -62,7 +62,7 @@ peer_wake(struct sfu_peer *peer)
 static void
 deliver_candidate(struct sfu_peer *peer, const char *candidate)
 {
-    sfu_room_deliver(peer->owner, json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "ice-candidate",
+    sfu_room_deliver(peer->owner, json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "ice-candidate",
         "pc", pc_name(peer), "candidate", candidate, "sdpMid", peer->tag_mid,
         "sdpMLineIndex", (json_int_t)peer->tag_index));
 }
