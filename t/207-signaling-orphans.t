@@ -115,15 +115,18 @@ like($sig->error_log, qr/orphaned participant\(s\) marked left/, 'the sweep is l
 my $c = $sig->client($others);
 ok(connected($c), 'a participant joins a live worker');
 my $held = held($others);
-sql("INSERT INTO sfu_participants (id, room_id, name, role, state,"
+# the rows and their count in one transaction: the sweep runs every second
+# and may take the dead worker's rows before a second query sees them
+my ($held_after) = sql("INSERT INTO sfu_participants (id, room_id, name, role, state,"
     . " holder_edge, holder_pid, holder_incarnation) VALUES"
     . " ('ghost-$$', '$others', 'ghost', 'participant', 'connected',"
     . "  '$EDGE', $pid, '$incarnation'),"
     . " ('far-$$', '$others', 'far', 'participant', 'connected',"
     . "  'other-edge', $pid, '$incarnation'),"
     . " ('reused-$$', '$others', 'reused', 'participant', 'connected',"
-    . "  '$EDGE', $$, '${\ ($incarnation =~ s{/\d+$}{/1}r) }')");
-is(held($others), $held + 3, 'three more rows: held by the dead worker (one on'
+    . "  '$EDGE', $$, '${\ ($incarnation =~ s{/\d+$}{/1}r) }');"
+    . " SELECT held FROM sfu_rooms WHERE id = '$others'");
+is($held_after->[0], $held + 3, 'three more rows: held by the dead worker (one on'
    . ' another edge), and by a live pid of another incarnation');
 ok($fw->wait_for(sub { join(' ', $sig->state("ghost-$$")) eq 'left orphaned' }, 15),
    'the one of the dead worker on this edge is swept');
