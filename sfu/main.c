@@ -2,6 +2,7 @@
  * main: the sfu-worker command line, signals and the GLib main loop.
  */
 
+#include "heap.h"
 #include "log.h"
 #include "proto.h"
 #include "room.h"
@@ -246,6 +247,7 @@ main(int argc, char **argv)
     }
 
     sfu_log_init(level, (unsigned) id);
+    sfu_heap_init();
     signal(SIGPIPE, SIG_IGN);
 
     loop = g_main_loop_new(NULL, FALSE);
@@ -271,6 +273,7 @@ main(int argc, char **argv)
 
     sfu_log_info("shutting down");
     sfu_rooms_shutdown();
+    sfu_heap_shutdown();
     sfu_server_stop(server);
     sfu_transport_global_cleanup();
     g_main_loop_unref(loop);

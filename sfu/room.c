@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "heap.h"
 #include "log.h"
 
 #define ROOM_TICK_MS 200
@@ -158,6 +159,7 @@ participant_free(sfu_participant_t *p)
     sfu_subscriber_clear(p);
     g_free(p->name);
     g_free(p);
+    sfu_heap_released();
 }
 
 void

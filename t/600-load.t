@@ -105,6 +105,22 @@ is_deeply [map { $_->{participants} } @{ $r->{ramp}{steps} }], [2, 4, 6],
     'ramp: each step adds a room of two';
 is $r->{ramp}{capacity}, 6, 'ramp: capacity is the largest step under the limit';
 is $r->{ramp}{stopped_by}, 'ramp-max', 'ramp: stopped at --ramp-max, not by loss';
+{
+    # each step's own reading of the SFU's processes, for the bench's
+    # marginal memory per participant (the slope between two steps)
+    my @steps = @{ $r->{ramp}{steps} };
+    is scalar(grep { ($_->{sfu}{processes}[0]{rss_kb} // 0) > 0 } @steps), 3,
+        'ramp: every step has the worker\'s own RSS';
+    is_deeply [map { $_->{sfu}{processes}[0]{pid} } @steps], [($s->worker_pid(0)) x 3],
+        '... read from the worker';
+    is scalar(grep { $_->{sfu}{rss_kb} >= $_->{sfu}{processes}[0]{rss_kb} } @steps), 3,
+        '... within the sum over the processes';
+    ok $steps[0]{window_end_monotonic_s} < $steps[1]{window_end_monotonic_s}
+       && $steps[1]{window_end_monotonic_s} < $steps[2]{window_end_monotonic_s},
+       'ramp: the steps\' windows end one after the other';
+    is $r->{window_end_monotonic_s}, $steps[-1]{window_end_monotonic_s},
+        'the whole run\'s figures are the last step\'s';
+}
 
 # --- the hard stop: a window longer than --max-time ends at --max-time
 {

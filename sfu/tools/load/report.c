@@ -134,33 +134,6 @@ stream_line(const load_participant_t *to, const load_rx_stream_t *rx,
             ms(load_hist_quantile(rx->lat, 0.99)), rx->jitter_ns / 1e6);
 }
 
-static json_t *
-ramp_json(const load_run_t *run)
-{
-    json_t *steps = json_array();
-
-    for (unsigned i = 0; i < run->n_steps && run->steps[i].measured; i++) {
-        const load_step_t *s = &run->steps[i];
-
-        json_array_append_new(steps, json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o}",
-            "rooms", (json_int_t) s->rooms,
-            "participants", (json_int_t) s->participants,
-            "joined", (json_int_t) s->joined,
-            "streams", (json_int_t) s->streams,
-            "expected_streams", (json_int_t) s->expected_streams,
-            "loss_pct", loss_pct(s),
-            "latency_ms", percentiles(&s->latency_us),
-            "cpu_s", s->cpu_s,
-            "packets_in", (json_int_t) s->packets_in,
-            "send_lateness_ms", lateness(&s->send_late_us)));
-    }
-    return json_pack("{s:I, s:s, s:o}", "capacity",
-                     (json_int_t) (run->capacity < 0 ? 0 : run->capacity),
-                     "stopped_by", run->stopped_by != NULL ? run->stopped_by : "limit",
-                     "steps", steps);
-}
-
 /* Each --sfu-pid process over the window, in the order given. */
 static json_t *
 processes(const load_proc_window_t *w)
@@ -178,6 +151,46 @@ processes(const load_proc_window_t *w)
     return a;
 }
 
+/* The --sfu-pid processes over a step's window: what the whole run
+   reports for its last step, and a ramp for each of its steps. */
+static json_t *
+sfu_json(const load_step_t *s)
+{
+    return json_pack("{s:f, s:I, s:I, s:I, s:o}",
+                     "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->proc.last.rss_kb,
+                     "rss_peak_kb", (json_int_t) s->proc.rss_peak_kb,
+                     "pids_missing", (json_int_t) s->proc.last.missing,
+                     "processes", processes(&s->proc));
+}
+
+static json_t *
+ramp_json(const load_run_t *run)
+{
+    json_t *steps = json_array();
+
+    for (unsigned i = 0; i < run->n_steps && run->steps[i].measured; i++) {
+        const load_step_t *s = &run->steps[i];
+
+        json_array_append_new(steps, json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o, s:o, s:f}",
+            "rooms", (json_int_t) s->rooms,
+            "participants", (json_int_t) s->participants,
+            "joined", (json_int_t) s->joined,
+            "streams", (json_int_t) s->streams,
+            "expected_streams", (json_int_t) s->expected_streams,
+            "loss_pct", loss_pct(s),
+            "latency_ms", percentiles(&s->latency_us),
+            "cpu_s", s->cpu_s,
+            "packets_in", (json_int_t) s->packets_in,
+            "send_lateness_ms", lateness(&s->send_late_us),
+            "sfu", sfu_json(s), "window_end_monotonic_s", s->window_end_s));
+    }
+    return json_pack("{s:I, s:s, s:o}", "capacity",
+                     (json_int_t) (run->capacity < 0 ? 0 : run->capacity),
+                     "stopped_by", run->stopped_by != NULL ? run->stopped_by : "limit",
+                     "steps", steps);
+}
+
 int
 load_report_json(const load_run_t *run, const char *path)
 {
@@ -193,11 +206,8 @@ load_report_json(const load_run_t *run, const char *path)
     for (size_t i = 0; i < o->n_sfu_pids; i++) {
         json_array_append_new(pids, json_integer(o->sfu_pids[i]));
     }
-    sfu = json_pack("{s:o, s:f, s:I, s:I, s:I, s:o}", "pids", pids,
-                    "cpu_s", s->cpu_s, "rss_kb", (json_int_t) s->proc.last.rss_kb,
-                    "rss_peak_kb", (json_int_t) s->proc.rss_peak_kb,
-                    "pids_missing", (json_int_t) s->proc.last.missing,
-                    "processes", processes(&s->proc));
+    sfu = sfu_json(s);
+    json_object_set_new(sfu, "pids", pids);
     doc = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:f,"
         " s:I, s:I, s:o, s:I, s:I, s:f, s:o, s:o,"
@@ -232,6 +242,7 @@ load_report_json(const load_run_t *run, const char *path)
     json_object_set_new(json_object_get(doc, "join_ms"), "max",
                         json_real(ms(s->join_us.max)));
     json_object_set_new(doc, "send_lateness_ms", lateness(&s->send_late_us));
+    json_object_set_new(doc, "window_end_monotonic_s", json_real(s->window_end_s));
     json_object_set_new(doc, "forwarded_pps_per_cpu_s",
                         s->cpu_s > 0
                         ? json_real((double) s->packets_in / s->cpu_s)

@@ -137,7 +137,8 @@ window_end(gpointer data)
     run->measuring = false;
     run->phase = LOAD_PHASE_DONE;
     s->measured = true;
-    s->window_s = (double) (load_now_ns() - run->window_start_ns) / 1e9;
+    s->window_end_s = (double) load_now_ns() / 1e9;
+    s->window_s = s->window_end_s - (double) run->window_start_ns / 1e9;
     s->participants = run->n_ps;
     s->rooms = run->rooms_made;
     load_hist_reset(&s->join_us);

@@ -34,6 +34,8 @@ typedef struct {
     uint64_t  sender_late;          /* pacing ticks that skipped ahead */
     load_hist_t send_late_us;       /* packets' send time - due time */
     double    window_s;
+    double    window_end_s;         /* CLOCK_MONOTONIC, when it ended: to
+                                       match readings taken outside */
     double    cpu_s;                /* of all the --sfu-pid processes */
     load_proc_window_t proc;        /* each of them: CPU, RSS, peaks */
     bool      simulcast_refused;
