@@ -1,6 +1,6 @@
 /*
- * ice_mux_agent: the ICE backend (ice_backend.h) of one peer connection
- * on the shared UDP port (ice_mux.c).  Full ICE (RFC 8445), not ICE-lite:
+ * ice_mux_agent: the ICE protocol of one peer connection on the shared
+ * UDP port (ice_mux.c); its operations (ice_backend.h) are ice_mux_ops.c.  Full ICE (RFC 8445), not ICE-lite:
  * some peers (aioice) never nominate towards a lite agent.
  *
  *   - Local candidates: one host candidate per mux socket, all at the
@@ -26,18 +26,13 @@
  * while the object is held (busy), so the owner may free it inside.
  */
 
-#include "ice_backend.h"
+#include "ice_mux_agent.h"
 
-#include "ice_mux.h"
 #include "log.h"
 
 #include <openssl/rand.h>
 #include <string.h>
 
-#define MAX_CHECKS         16
-#define MAX_PATHS          8
-#define UFRAG_LEN          8
-#define PWD_LEN            24
 #define CHECK_RTO_MIN_US   (100 * 1000)
 #define CHECK_RTO_MAX_US   (1600 * 1000)
 
@@ -48,55 +43,6 @@ static gint64 consent_timeout_us = 30 * G_USEC_PER_SEC;
 /* RFC 8445 5.1.2.1: type preference host 126, peer-reflexive 110 */
 #define PRIORITY(type, local) \
     ((uint32_t) (type) << 24 | (uint32_t) (65535 - (local)) << 8 | 255u)
-
-typedef struct {
-    char ufrag[SFU_ICE_CRED_MAX + 1], pwd[SFU_ICE_CRED_MAX + 1];
-    char remote_ufrag[SFU_ICE_CRED_MAX + 1], remote_pwd[SFU_ICE_CRED_MAX + 1];
-} creds_t;
-
-typedef struct {
-    sfu_ice_mux_path_t path;
-    uint8_t            tid[SFU_STUN_TID_LEN];
-    unsigned           tries;
-    gint64             next;       /* G_MAXINT64: not sending */
-} check_t;
-
-typedef struct {
-    sfu_ice_mux_path_t path;       /* registered with the mux while used */
-    bool               used;
-    bool               old;        /* validated before an ICE restart */
-} path_slot_t;
-
-typedef struct {
-    sfu_ice_t             base;        /* first */
-    sfu_ice_mux_client_t  client;
-    sfu_ice_mux_t        *mux;
-    sfu_ice_callbacks_t   cb;
-    void                 *data;
-    sfu_ice_state_t       state;
-    bool                  controlling;
-    uint64_t              tie_breaker;
-    unsigned              busy;
-    bool                  dead;
-    bool                  announce_pending;
-    bool                  restart_pending;  /* ours: the answer is due */
-
-    creds_t               cur, old;
-    bool                  old_live;         /* old.ufrag still answered */
-
-    check_t               checks[MAX_CHECKS];
-    unsigned              n_checks;
-    path_slot_t           paths[MAX_PATHS];
-    unsigned              evict;
-
-    bool                  selected, nominated, selected_current;
-    sfu_ice_mux_path_t    sel;
-    creds_t               sel_creds;
-    gint64                consent_next, consent_ok;
-    uint8_t               consent_tid[SFU_STUN_TID_LEN];
-
-    char                  local[64], remote[64];
-} agent_t;
 
 void
 sfu_ice_mux_consent_timing(gint64 interval_us, gint64 timeout_us)
@@ -128,31 +74,6 @@ release(agent_t *a)
     return !a->dead;
 }
 
-static void
-random_chars(char *out, size_t n)
-{
-    static const char ice_chars[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint8_t r[PWD_LEN];
-
-    RAND_bytes(r, (int) n);
-    for (size_t i = 0; i < n; i++) {
-        out[i] = ice_chars[r[i] & 63];
-    }
-    out[n] = '\0';
-}
-
-/* New local credentials in cur, registered (a ufrag is 48 random bits:
-   taken only by chance, then drawn again). */
-static void
-new_local_creds(agent_t *a)
-{
-    memset(&a->cur, 0, sizeof(a->cur));
-    do {
-        random_chars(a->cur.ufrag, UFRAG_LEN);
-    } while (sfu_ice_mux_add_ufrag(a->mux, a->cur.ufrag, &a->client) != 0);
-    random_chars(a->cur.pwd, PWD_LEN);
-}
 
 static gint64
 consent_jitter(void)
@@ -160,8 +81,8 @@ consent_jitter(void)
     return consent_interval_us * g_random_int_range(80, 121) / 100;
 }
 
-static void
-schedule(agent_t *a)
+void
+sfu_ice_mux_agent_schedule(agent_t *a)
 {
     gint64 due = G_MAXINT64;
 
@@ -195,8 +116,8 @@ find_path(agent_t *a, const sfu_ice_mux_path_t *p)
     return NULL;
 }
 
-static void
-drop_path(agent_t *a, path_slot_t *s)
+void
+sfu_ice_mux_agent_drop_path(agent_t *a, path_slot_t *s)
 {
     sfu_ice_mux_remove_path(a->mux, &s->path, &a->client);
     s->used = false;
@@ -220,7 +141,7 @@ validate_path(agent_t *a, const sfu_ice_mux_path_t *p, bool old)
         path_slot_t *victim = &a->paths[a->evict++ % MAX_PATHS];
 
         if (!a->selected || !sfu_ice_mux_path_equal(&victim->path, &a->sel)) {
-            drop_path(a, victim);
+            sfu_ice_mux_agent_drop_path(a, victim);
             s = victim;
         }
     }
@@ -303,8 +224,8 @@ send_response(agent_t *a, const sfu_ice_mux_path_t *to,
 
 /* --- checks (controlling) */
 
-static check_t *
-find_check(agent_t *a, const sfu_ice_mux_path_t *p)
+check_t *
+sfu_ice_mux_agent_find_check(agent_t *a, const sfu_ice_mux_path_t *p)
 {
     for (unsigned i = 0; i < a->n_checks; i++) {
         if (sfu_ice_mux_path_equal(&a->checks[i].path, p)) {
@@ -322,10 +243,10 @@ checking(const agent_t *a)
 }
 
 /* A check to p starts now (or starts over: a triggered check). */
-static void
-trigger_check(agent_t *a, const sfu_ice_mux_path_t *p)
+void
+sfu_ice_mux_agent_trigger_check(agent_t *a, const sfu_ice_mux_path_t *p)
 {
-    check_t *c = find_check(a, p);
+    check_t *c = sfu_ice_mux_agent_find_check(a, p);
 
     if (c == NULL) {
         if (a->n_checks == MAX_CHECKS) {
@@ -385,7 +306,7 @@ forget_old(agent_t *a)
         if (a->paths[i].used && a->paths[i].old
             && !sfu_ice_mux_path_equal(&a->paths[i].path, &a->sel))
         {
-            drop_path(a, &a->paths[i]);
+            sfu_ice_mux_agent_drop_path(a, &a->paths[i]);
         }
     }
 }
@@ -497,7 +418,7 @@ on_request(agent_t *a, const sfu_ice_mux_path_t *from,
     }
     if (a->controlling) {
         if (!a->selected_current && a->cur.remote_pwd[0] != '\0') {
-            trigger_check(a, from);
+            sfu_ice_mux_agent_trigger_check(a, from);
         }
     } else if (m->use_candidate || !a->selected) {
         select_path(a, from, m->use_candidate);
@@ -559,7 +480,7 @@ agent_stun(sfu_ice_mux_client_t *client, const sfu_ice_mux_path_t *from,
     } else {
         on_response(a, from, m, buf);
     }
-    schedule(a);
+    sfu_ice_mux_agent_schedule(a);
     if (a->selected) {
         set_state(a, SFU_ICE_CONNECTED);
     }
@@ -649,213 +570,9 @@ agent_timer(sfu_ice_mux_client_t *client, gint64 now)
         send_request(a, &a->sel, &a->sel_creds, a->consent_tid, false);
         a->consent_next = now + consent_jitter();
     }
-    schedule(a);
+    sfu_ice_mux_agent_schedule(a);
 }
 
-static const sfu_ice_mux_client_ops_t client_ops = {
+const sfu_ice_mux_client_ops_t sfu_ice_mux_agent_client_ops = {
     agent_stun, agent_data, agent_timer,
-};
-
-/* --- the backend's operations */
-
-static const sfu_ice_ops_t mux_ops;
-
-sfu_ice_t *
-sfu_ice_mux_agent_new(const sfu_transport_config_t *cfg, bool controlling,
-                      const sfu_ice_callbacks_t *cb, void *data)
-{
-    sfu_ice_mux_t *mux = sfu_ice_mux_find(cfg);
-    agent_t *a;
-
-    if (mux == NULL) {
-        sfu_log_error("ice: the shared UDP port %u is not open",
-                      cfg->udp_port);
-        return NULL;
-    }
-    a = g_new0(agent_t, 1);
-    a->base.ops = &mux_ops;
-    a->base.cfg = cfg;
-    a->mux = mux;
-    a->cb = *cb;
-    a->data = data;
-    a->controlling = controlling;
-    RAND_bytes((uint8_t *) &a->tie_breaker, sizeof(a->tie_breaker));
-    a->client.ops = &client_ops;
-    sfu_ice_mux_attach(mux, &a->client);
-    new_local_creds(a);
-    a->announce_pending = true;
-    schedule(a);
-    return &a->base;
-}
-
-static const char *
-mux_ufrag(const sfu_ice_t *base)
-{
-    return ((const agent_t *) base)->cur.ufrag;
-}
-
-static const char *
-mux_pwd(const sfu_ice_t *base)
-{
-    return ((const agent_t *) base)->cur.pwd;
-}
-
-/* New local credentials; the old ones and the old pair live on until a
-   new pair is selected. */
-static void
-restart_local(agent_t *a)
-{
-    /* the mux keys on our strings: moved, they are registered again */
-    if (a->old_live) {
-        sfu_ice_mux_remove_ufrag(a->mux, a->old.ufrag, &a->client);
-    }
-    sfu_ice_mux_remove_ufrag(a->mux, a->cur.ufrag, &a->client);
-    a->old = a->cur;
-    a->old_live = sfu_ice_mux_add_ufrag(a->mux, a->old.ufrag,
-                                        &a->client) == 0;
-    new_local_creds(a);
-    for (unsigned i = 0; i < MAX_PATHS; i++) {
-        a->paths[i].old = true;
-    }
-    a->n_checks = 0;
-    a->selected_current = false;
-    a->nominated = false;
-    a->announce_pending = true;
-    schedule(a);
-}
-
-static int
-mux_set_remote(sfu_ice_t *base, const char *ufrag, const char *pwd)
-{
-    agent_t *a = (agent_t *) base;
-
-    if (strcmp(ufrag, a->cur.remote_ufrag) == 0
-        && strcmp(pwd, a->cur.remote_pwd) == 0)
-    {
-        return 0;
-    }
-    if (a->cur.remote_ufrag[0] != '\0' || a->restart_pending) {
-        if (a->restart_pending) {
-            a->restart_pending = false;
-        } else {
-            sfu_log_debug("ice %p: the peer restarts ICE", (void *) a);
-            restart_local(a);
-        }
-    }
-    g_strlcpy(a->cur.remote_ufrag, ufrag, sizeof(a->cur.remote_ufrag));
-    g_strlcpy(a->cur.remote_pwd, pwd, sizeof(a->cur.remote_pwd));
-    for (unsigned i = 0; i < a->n_checks; i++) {
-        a->checks[i].tries = 0;
-        a->checks[i].next = g_get_monotonic_time();
-    }
-    schedule(a);
-    return 0;
-}
-
-static int
-mux_add_remote_candidate(sfu_ice_t *base, const struct sfu_sdp_candidate *c,
-                         const char *ip)
-{
-    agent_t *a = (agent_t *) base;
-    sfu_ice_mux_path_t p;
-
-    if (c->transport != SFU_SDP_UDP) {
-        return 0;                 /* no ICE-TCP on the shared port */
-    }
-    if (sfu_ice_mux_path_set(&p, ip, c->port) != 0) {
-        return -1;
-    }
-    for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux); s++) {
-        p.sock = s;
-        if (sfu_ice_mux_local(a->mux, s)->sa_family == p.addr.sa.sa_family
-            && find_check(a, &p) == NULL)
-        {
-            trigger_check(a, &p);
-        }
-    }
-    schedule(a);
-    return 0;
-}
-
-static void
-mux_end_of_candidates(sfu_ice_t *base)
-{
-    (void) base;                  /* checks go on until one succeeds */
-}
-
-static int
-mux_restart(sfu_ice_t *base)
-{
-    agent_t *a = (agent_t *) base;
-
-    a->restart_pending = true;
-    restart_local(a);
-    return 0;
-}
-
-static int
-mux_send(sfu_ice_t *base, const uint8_t *pkt, size_t len)
-{
-    agent_t *a = (agent_t *) base;
-
-    if (!a->selected) {
-        return -1;
-    }
-    return sfu_ice_mux_send(a->mux, &a->sel, pkt, len);
-}
-
-static bool
-mux_sends_direct(const sfu_ice_t *base)
-{
-    return ((const agent_t *) base)->selected;
-}
-
-static const char *
-mux_local(const sfu_ice_t *base)
-{
-    return ((const agent_t *) base)->local;
-}
-
-static const char *
-mux_remote(const sfu_ice_t *base)
-{
-    return ((const agent_t *) base)->remote;
-}
-
-static void
-mux_free(sfu_ice_t *base)
-{
-    agent_t *a = (agent_t *) base;
-
-    if (a->dead) {
-        return;
-    }
-    for (unsigned i = 0; i < MAX_PATHS; i++) {
-        if (a->paths[i].used) {
-            drop_path(a, &a->paths[i]);
-        }
-    }
-    sfu_ice_mux_remove_ufrag(a->mux, a->cur.ufrag, &a->client);
-    if (a->old_live) {
-        sfu_ice_mux_remove_ufrag(a->mux, a->old.ufrag, &a->client);
-    }
-    sfu_ice_mux_detach(a->mux, &a->client);
-    a->dead = true;
-    if (a->busy == 0) {
-        g_free(a);
-    }
-}
-
-static const sfu_ice_ops_t mux_ops = {
-    .ufrag = mux_ufrag,
-    .pwd = mux_pwd,
-    .set_remote = mux_set_remote,
-    .add_remote_candidate = mux_add_remote_candidate,
-    .end_of_candidates = mux_end_of_candidates,
-    .restart = mux_restart,
-    .send = mux_send,
-    .sends_direct = mux_sends_direct,
-    .local = mux_local,
-    .remote = mux_remote,
-    .free = mux_free,
 };
