@@ -1,8 +1,8 @@
 /*
  * ice_backend: what sfu_ice_* (ice.c) dispatches to.  Two backends
  * implement ice.h: ice_nice.c (a libnice agent per peer connection, the
- * default) and ice_mux_ops.c with ice_mux_agent.c (the shared UDP port of ice_mux.c, with
- * --rtc-udp-port).  Each backend's object starts with sfu_ice_t, whose
+ * default) and ice_mux_ops.c with ice_mux_agent.c (the shared UDP port
+ * of ice_mux.c, with --rtc-udp-port).  Each backend's object starts with sfu_ice_t, whose
  * ops the public functions call.
  */
 
