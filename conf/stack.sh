@@ -21,6 +21,11 @@
 #                                  may reach (sfu-worker --rtc-peer-networks,
 #                                  CIDR,...); empty: 127.0.0.0/8,::1 when
 #                                  every media address is loopback, else any
+#   SFU_RTC_UDP_PORT               empty: a UDP port per peer connection;
+#                                  a port: worker i serves all its peer
+#                                  connections on port + i - 1 (sfu-worker
+#                                  --rtc-udp-port; one firewall rule per
+#                                  worker, no ICE-TCP)
 # Every process talks to the others on 127.0.0.1 (containers share the
 # host's network), so no name is ever resolved.
 # shellcheck shell=bash
@@ -38,6 +43,7 @@ public_host=${SFU_PUBLIC_HOST:-localhost}
 turn_host=${SFU_TURN_HOST:-127.0.0.1}
 turn_listen=${SFU_TURN_LISTEN:-127.0.0.1}
 media_addrs=${SFU_MEDIA_ADDRS:-127.0.0.1}
+rtc_udp_port=${SFU_RTC_UDP_PORT:-}
 peer_networks=${SFU_PEER_NETWORKS:-}
 realm=ngx-sfu
 pgbin=/usr/lib/postgresql/15/bin
@@ -150,6 +156,7 @@ stack_worker_loop() {
     done
     nets=${nets:-127.0.0.0/8,::1}
     [ "$nets" = any ] || media+=(--rtc-peer-networks "$nets")
+    [ -z "$rtc_udp_port" ] || media+=(--rtc-udp-port $((rtc_udp_port + id - 1)))
     trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 0' TERM
     while :; do
         "$repo/build/sfu/sfu-worker" --listen "$state/run/sfu-$id.sock" --id "$id" \

@@ -1,10 +1,12 @@
 /*
- * ice: one libnice agent (full ICE, RFC 8445, with trickle and RFC 7675
- * consent freshness) holding the single stream and component of a
- * BUNDLEd, rtcp-muxed peer connection, on the worker's main context.
- * Writes local candidates out (announced address applied), reads remote
- * ones with the SDP candidate parser, tells ICE restarts apart, and moves
- * the packets that are not STUN between the selected pair and its owner.
+ * ice: full ICE (RFC 8445, with trickle and RFC 7675 consent freshness)
+ * for the single stream and component of a BUNDLEd, rtcp-muxed peer
+ * connection, on the worker's main context: a libnice agent of its own
+ * (the default), or a client of the worker's shared UDP port
+ * (--rtc-udp-port, ice_mux.h).  Writes local candidates out (announced
+ * address applied), reads remote ones with the SDP candidate parser,
+ * tells ICE restarts apart, and moves the packets that are not STUN
+ * between the selected pair and its owner.
  */
 
 #ifndef SFU_ICE_H
@@ -38,8 +40,16 @@ typedef struct {
     void (*recv)(void *data, uint8_t *pkt, size_t len);
 } sfu_ice_callbacks_t;
 
-/* Checks cfg's addresses once per process (IP literals only); 0 or -1. */
+/* Checks cfg's addresses (IP literals only); 0 or -1. */
 int sfu_ice_check_config(const sfu_transport_config_t *cfg);
+
+/*
+ * Once per process, before any sfu_ice_new: checks cfg and, with
+ * cfg->udp_port, opens the shared port (a mux per port, so a test may
+ * open two).  0 or -1 (logged).
+ */
+int sfu_ice_global_init(const sfu_transport_config_t *cfg);
+void sfu_ice_global_cleanup(void);
 
 /* Gathering starts from the main loop, never inside this call. */
 sfu_ice_t *sfu_ice_new(const sfu_transport_config_t *cfg, bool controlling,

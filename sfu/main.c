@@ -28,7 +28,7 @@ static const char usage[] =
     "[--rtc-announce IP]\n"
     "                  [--rtc-peer-networks CIDR,...]... "
     "[--no-ice-udp | --no-ice-tcp]\n"
-    "                  [--srtp-only PROFILE]\n"
+    "                  [--rtc-udp-port PORT] [--srtp-only PROFILE]\n"
     "  --listen PATH        Unix stream socket the nginx module connects to\n"
     "  --id N               worker number, reported in hello and log lines "
     "(default 0)\n"
@@ -50,6 +50,12 @@ static const char usage[] =
     "(default: any)\n"
     "  --no-ice-udp         no UDP candidates (ICE-TCP only)\n"
     "  --no-ice-tcp         no ICE-TCP candidates (UDP only)\n"
+    "  --rtc-udp-port PORT  every peer connection's ICE on this one UDP port "
+    "per listen\n"
+    "                       address (one host candidate each; no ICE-TCP, no "
+    "libnice;\n"
+    "                       --rtc-ports unused) (default: a port per peer "
+    "connection)\n"
     "  --srtp-only PROFILE  AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM "
     "(default: both,\n"
     "                       GCM preferred)\n";
@@ -136,13 +142,14 @@ main(int argc, char **argv)
         { "rtc-peer-networks", required_argument, NULL, 'N' },
         { "no-ice-udp", no_argument, NULL, 'U' },
         { "no-ice-tcp", no_argument, NULL, 'T' },
+        { "rtc-udp-port", required_argument, NULL, 'u' },
         { "srtp-only", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *path = NULL;
     sfu_log_level_t level = SFU_LOG_INFO;
-    long id = 0, mode = -1;
+    long id = 0, mode = -1, udp_port;
     static const char *rtc_listen[MAX_RTC_LISTEN + 1];
     size_t n_listen = 0;
     static sfu_peer_networks_t peer_networks;
@@ -219,6 +226,16 @@ main(int argc, char **argv)
         case 'T':
             rtc.tcp = false;
             break;
+        case 'u':
+            if (parse_number(optarg, 10, 65535, &udp_port) != 0
+                || udp_port == 0)
+            {
+                fprintf(stderr, "sfu-worker: --rtc-udp-port wants 1-65535, "
+                        "not \"%s\"\n", optarg);
+                return 2;
+            }
+            rtc.udp_port = (uint16_t) udp_port;
+            break;
         case 'S':
             if (parse_srtp_profile(optarg, &rtc.srtp_only) != 0) {
                 fprintf(stderr, "sfu-worker: --srtp-only wants "
@@ -243,6 +260,11 @@ main(int argc, char **argv)
     if (!rtc.udp && !rtc.tcp) {
         fputs("sfu-worker: --no-ice-udp and --no-ice-tcp leave no way to "
               "reach the worker\n", stderr);
+        return 2;
+    }
+    if (rtc.udp_port != 0 && !rtc.udp) {
+        fputs("sfu-worker: --rtc-udp-port serves UDP: not with "
+              "--no-ice-udp\n", stderr);
         return 2;
     }
 

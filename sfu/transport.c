@@ -60,11 +60,16 @@ static const char *const state_names[] = {
 int
 sfu_transport_global_init(const sfu_transport_config_t *cfg)
 {
-    if (sfu_ice_check_config(cfg) != 0 || sfu_srtp_global_init() != 0) {
+    if (sfu_ice_global_init(cfg) != 0) {
+        return -1;
+    }
+    if (sfu_srtp_global_init() != 0) {
+        sfu_ice_global_cleanup();
         return -1;
     }
     if (sfu_dtls_global_init(cfg->srtp_only) != 0) {
         sfu_srtp_global_cleanup();
+        sfu_ice_global_cleanup();
         return -1;
     }
     transport_cfg = cfg;
@@ -76,6 +81,7 @@ sfu_transport_global_cleanup(void)
 {
     sfu_dtls_global_cleanup();
     sfu_srtp_global_cleanup();
+    sfu_ice_global_cleanup();
     transport_cfg = NULL;
 }
 

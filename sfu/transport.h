@@ -41,9 +41,11 @@ typedef enum {
 
 /*
  * Process-wide settings, from the worker's command line.  Consent
- * freshness (RFC 7675) is libnice's: a check every 4-6 s, and a peer that
+ * freshness (RFC 7675): with libnice a check every 4-6 s, and a peer that
  * has not answered for 10 s (fixed in libnice 0.1.21) makes the transport
- * FAILED, so a silent peer is dropped 10-16 s after it stops answering.
+ * FAILED, so a silent peer is dropped 10-16 s after it stops answering;
+ * on the shared UDP port (udp_port) a check every 4-6 s and RFC 7675's
+ * 30 s, so 30-36 s.
  */
 typedef struct {
     uint16_t     port_min;        /* UDP/TCP host candidate ports; 0 = any */
@@ -58,6 +60,10 @@ typedef struct {
                                      NULL or empty = any */
     bool         udp;             /* gather UDP candidates */
     bool         tcp;             /* gather ICE-TCP passive candidates */
+    uint16_t     udp_port;        /* non-zero: every peer connection's ICE
+                                     on this one UDP port per listen
+                                     address (ice_mux.h), UDP only, no
+                                     libnice; port_min/max and tcp unused */
     sfu_srtp_profile_t srtp_only; /* SFU_SRTP_NONE: offer and accept both,
                                      GCM first; else only this profile */
 } sfu_transport_config_t;

@@ -50,6 +50,20 @@ for my $p ([ alice => $alice_id ], [ bob => $bob_id ]) {
     like($e->{joined_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "... $name: joined_at");
 }
 
+# where each peer connection's selected pair ends on the worker: a port
+# of its own each, or with --rtc-udp-port (t/310) all four on one port
+my $st = $s->api(GET => "/api/v1/rooms/$room/stats");
+my @ports = map { (($_->{local} // '') =~ /:(\d+) udp$/)[0] // 'none' }
+            map { @$_{qw(publish subscribe)} } @{ $st->{json}{stats}{participants} // [] };
+if (my $port = $s->udp_mux_port(0)) {
+    is_deeply(\@ports, [ ($port) x 4 ], "the four peer connections share the worker's UDP port $port")
+        or diag explain $st->{json};
+} else {
+    my %distinct = map { $_ => 1 } grep { $_ ne 'none' } @ports;
+    is(scalar(keys %distinct), 4, 'each of the four peer connections has a UDP port of its own')
+        or diag explain $st->{json};
+}
+
 # the worker's packet caches, on /metrics within a ping interval (1 s):
 # two video tracks, each ring between its smallest and its largest
 my $slot = 2 + 2 + 4 + 1500;    # struct sfu_packet_cache_slot

@@ -3,7 +3,8 @@
 # (GStreamer webrtcbin).  In turn, bob and gina stop hearing anything on
 # their subscribe peer connection (bob's sockets drop what arrives, gina's
 # ICE stream is closed under webrtcbin), so the worker's consent checks go
-# unanswered and, 10-16 s later, that subscribe transport fails.  The
+# unanswered and, 10-16 s later (30-36 s on the shared UDP port: t/316),
+# that subscribe transport fails.  The
 # worker makes a new one and sends an offer marked new_connection; the
 # peer answers from a new peer connection (gina: a new webrtcbin) and
 # decodes alice again, in the same session (same participant, no join),

@@ -63,14 +63,25 @@ our $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 # the arguments each worker gets: gather on loopback only, in a port range
 # of its own, and talk to loopback peers only (Chromium also offers its
 # host candidates on the machine's other interfaces; tests send nothing
-# outside 127.0.0.0/8).
+# outside 127.0.0.0/8).  With SFU_TEST_UDP_MUX=1 in the environment
+# (the t/31x-*-udp-mux.t files set it), each worker also serves every
+# peer connection's ICE on one shared UDP port, the first of its range
+# (--rtc-udp-port).
 our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports', '--rtc-peer-networks');
 our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
 
 sub worker_media_args {
     my ($min, $max, $addr, $peer_networks) = @_;
     return ('--rtc-listen', $addr // '127.0.0.1', '--rtc-ports', "$min-$max",
-            '--rtc-peer-networks', $peer_networks // '127.0.0.0/8');
+            '--rtc-peer-networks', $peer_networks // '127.0.0.0/8',
+            $ENV{SFU_TEST_UDP_MUX} ? ('--rtc-udp-port', $min) : ());
+}
+
+# Worker i's shared UDP port, or undef when it has a port per peer
+# connection.
+sub udp_mux_port {
+    my ($self, $i) = @_;
+    return $ENV{SFU_TEST_UDP_MUX} ? $self->{workers}[$i]{ports}[0] : undef;
 }
 
 # nginx's side: where signaling is served (what the join's signaling_url

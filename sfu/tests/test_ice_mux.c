@@ -1,0 +1,307 @@
+/* The shared ICE UDP port on 127.0.0.1: against libnice in both roles, two mux agents, one port for many, strangers' packets, restart, consent. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "ice_ends.h"
+#include "ice_backend.h"
+#include "ice_mux.h"
+#include "log.h"
+#include "stun.h"
+
+static const char *loopback[] = { "127.0.0.1", NULL };
+
+static uint16_t
+free_udp_port(void)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *) &sin, sizeof(sin));
+    getsockname(fd, (struct sockaddr *) &sin, &len);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+static bool
+both_connected_and_talk(struct end e[2], const char *what)
+{
+    return run_until(both_connected, e, 20) && pair_talks(e, what);
+}
+
+static unsigned
+port_of(const char *pair_end)
+{
+    const char *colon = strrchr(pair_end, ':');
+
+    return colon != NULL ? (unsigned) atoi(colon + 1) : 0;
+}
+
+static void
+test_against_libnice(const sfu_transport_config_t *mux,
+                     const sfu_transport_config_t *nice)
+{
+    struct end e[2];
+
+    pair_new_apart(e, nice, mux);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "mux controlled"),
+       "libnice controlling, mux controlled: connected, data both ways");
+    is_int(port_of(sfu_ice_local(e[1].ice)), mux->udp_port,
+           "... on the shared port");
+    ok(e[1].ncandidates == 1 && strstr(e[1].candidates[0], " udp ") != NULL
+       && strstr(e[1].candidates[0], " typ host") != NULL,
+       "... one host UDP candidate: %s", e[1].candidates[0]);
+    pair_free(e);
+
+    pair_new_apart(e, mux, nice);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "mux controlling"),
+       "mux controlling, libnice controlled: connected, data both ways");
+    ok(sfu_ice_sends_direct(e[0].ice)
+       && g_str_has_suffix(sfu_ice_remote(e[0].ice), " udp"),
+       "... selected %s -> %s", sfu_ice_local(e[0].ice),
+       sfu_ice_remote(e[0].ice));
+    pair_free(e);
+}
+
+/*
+ * Mux agents on two ports, and a libnice agent, talking to port a: one
+ * port serves both peer connections.  (Two peer connections between the
+ * same two addresses could not be told apart: a peer has a socket per
+ * peer connection, as libnice and browsers do.)
+ */
+static void
+test_mux_to_mux(const sfu_transport_config_t *a,
+                const sfu_transport_config_t *b,
+                const sfu_transport_config_t *nice)
+{
+    struct end e[2], f[2];
+
+    pair_new_apart(e, a, b);
+    pair_new_apart(f, nice, a);
+    pair_exchange_credentials(e);
+    pair_exchange_credentials(f);
+    ok(both_connected_and_talk(e, "mux pair"), "mux to mux");
+    ok(both_connected_and_talk(f, "nice pair"),
+       "libnice to the same mux port at once");
+    ok(port_of(sfu_ice_local(e[0].ice)) == a->udp_port
+       && port_of(sfu_ice_local(f[1].ice)) == a->udp_port
+       && port_of(sfu_ice_local(e[1].ice)) == b->udp_port,
+       "two peer connections share port %u", a->udp_port);
+    ok(pair_talks(e, "again mux") && strcmp(f[1].last, "nice pair") == 0
+       && pair_talks(f, "again nice") && strcmp(e[0].last, "again mux") == 0,
+       "each peer connection hears only its own peer");
+    pair_free(f);
+    pair_free(e);
+}
+
+/* Sends buf from a stranger's socket; the answer (if any) or 0. */
+static ssize_t
+stranger_sends(int fd, uint16_t port, const uint8_t *buf, size_t len,
+               uint8_t *answer, size_t cap)
+{
+    struct sockaddr_in to = { .sin_family = AF_INET,
+                              .sin_port = htons(port) };
+    ssize_t n = -1;
+
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sendto(fd, buf, len, 0, (struct sockaddr *) &to, sizeof(to));
+    for (int i = 0; i < 200 && n < 0; i++) {
+        g_main_context_iteration(NULL, FALSE);
+        n = recv(fd, answer, cap, MSG_DONTWAIT);
+        if (n < 0) {
+            g_usleep(1000);
+        }
+    }
+    return n < 0 ? 0 : n;
+}
+
+static size_t
+request(uint8_t *buf, const char *user, const char *key, bool unknown_attr)
+{
+    static const uint8_t tid[SFU_STUN_TID_LEN] = "stranger-tid";
+    sfu_stun_builder_t b;
+
+    sfu_stun_start(&b, buf, SFU_STUN_MAX_BUILD, SFU_STUN_BINDING_REQUEST,
+                   tid);
+    sfu_stun_add(&b, SFU_STUN_USERNAME, user, strlen(user));
+    sfu_stun_add_u32(&b, SFU_STUN_PRIORITY, 1);
+    sfu_stun_add_u64(&b, SFU_STUN_ICE_CONTROLLING, 1);
+    if (unknown_attr) {
+        sfu_stun_add_u32(&b, 0x0031, 0);
+    }
+    return sfu_stun_finish(&b, key, strlen(key));
+}
+
+static unsigned
+error_of(const uint8_t *buf, ssize_t n)
+{
+    sfu_stun_msg_t m;
+
+    return n > 0 && sfu_stun_parse(&m, buf, (size_t) n) == SFU_STUN_OK
+           && m.type == SFU_STUN_BINDING_ERROR ? m.error_code : 0;
+}
+
+static void
+test_strangers(const sfu_transport_config_t *mux,
+               const sfu_transport_config_t *nice)
+{
+    static const uint8_t rtp[] = { 0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7 };
+    sfu_ice_mux_stats_t before, after;
+    uint8_t buf[SFU_STUN_MAX_BUILD], answer[1500], junk[200];
+    struct sockaddr_in self = { .sin_family = AF_INET };
+    char user[300];
+    struct end e[2];
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    unsigned received;
+
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *) &self, sizeof(self));
+    for (size_t i = 0; i < sizeof(junk); i++) {
+        junk[i] = (uint8_t) g_random_int();
+    }
+
+    pair_new_apart(e, nice, mux);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "before strangers"), "a call is up");
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &before);
+    received = e[1].received;
+
+    stranger_sends(fd, mux->udp_port, rtp, sizeof(rtp), answer,
+                   sizeof(answer));
+    stranger_sends(fd, mux->udp_port, junk, sizeof(junk), answer,
+                   sizeof(answer));
+    is_int(e[1].received, received,
+           "RTP and random bytes from an unvalidated address reach nobody");
+
+    ok(error_of(answer, stranger_sends(fd, mux->udp_port, buf,
+                                       request(buf, "nobody:x", "key", false),
+                                       answer, sizeof(answer))) == 401,
+       "a request for an unknown ufrag gets 401");
+    g_snprintf(user, sizeof(user), "%s:%s", sfu_ice_ufrag(e[1].ice),
+               sfu_ice_ufrag(e[0].ice));
+    ok(error_of(answer, stranger_sends(fd, mux->udp_port, buf,
+                                       request(buf, user, "not-the-password",
+                                               false),
+                                       answer, sizeof(answer))) == 401,
+       "the right ufrag with a wrong password gets 401");
+    ok(error_of(answer, stranger_sends(fd, mux->udp_port, buf,
+                                       request(buf, user,
+                                               sfu_ice_pwd(e[1].ice), true),
+                                       answer, sizeof(answer))) == 420,
+       "an unknown comprehension-required attribute gets 420");
+    stranger_sends(fd, mux->udp_port, rtp, sizeof(rtp), answer,
+                   sizeof(answer));
+    is_int(e[1].received, received,
+           "a 420'd source is not validated: its RTP reaches nobody");
+
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &after);
+    ok(after.unknown_source >= before.unknown_source + 2
+       && after.stun_unknown_ufrag == before.stun_unknown_ufrag + 1,
+       "dropped and refused datagrams counted (%llu unknown source, "
+       "%llu unknown ufrag)",
+       (unsigned long long) (after.unknown_source - before.unknown_source),
+       (unsigned long long) (after.stun_unknown_ufrag
+                             - before.stun_unknown_ufrag));
+    ok(e[1].state == SFU_ICE_CONNECTED && pair_talks(e, "after strangers"),
+       "the call keeps flowing");
+    pair_free(e);
+    close(fd);
+}
+
+static void
+test_restart(const sfu_transport_config_t *mux,
+             const sfu_transport_config_t *nice, bool mux_controls)
+{
+    char before[300];
+    struct end e[2];
+    struct end *m;
+
+    if (mux_controls) {
+        pair_new_apart(e, mux, nice);
+        m = &e[0];
+    } else {
+        pair_new_apart(e, nice, mux);
+        m = &e[1];
+    }
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "before restart"), "%s: connected",
+       mux_controls ? "mux controlling" : "mux controlled");
+    g_strlcpy(before, sfu_ice_ufrag(m->ice), sizeof(before));
+
+    /* restart from the controlling side, the answer comes back */
+    is_int(sfu_ice_restart(e[0].ice), 0, "... restart accepted");
+    sfu_ice_set_remote(e[1].ice, sfu_ice_ufrag(e[0].ice),
+                       sfu_ice_pwd(e[0].ice));
+    ok(pair_talks(e, "during restart"), "... data flows during the restart");
+    sfu_ice_set_remote(e[0].ice, sfu_ice_ufrag(e[1].ice),
+                       sfu_ice_pwd(e[1].ice));
+    ok(strcmp(before, sfu_ice_ufrag(m->ice)) != 0,
+       "... the mux agent has new credentials");
+    ok(run_until(both_connected, e, 20)
+       && pair_talks(e, "after restart"), "... data flows after it");
+    pair_free(e);
+}
+
+static bool
+end1_failed(void *arg)
+{
+    return ((struct end *) arg)[1].state == SFU_ICE_FAILED;
+}
+
+static void
+test_consent(const sfu_transport_config_t *mux,
+             const sfu_transport_config_t *nice)
+{
+    struct end e[2];
+
+    sfu_ice_mux_consent_timing(200 * 1000, 1500 * 1000);
+    pair_new_apart(e, nice, mux);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "consent"), "connected with short consent");
+    ok(!run_until(end1_failed, e, 4),
+       "consent renewed while the peer answers (4 s, timeout 1.5 s)");
+    sfu_ice_free(e[0].ice);
+    e[0].ice = NULL;
+    ok(run_until(end1_failed, e, 10),
+       "the peer goes silent: consent lost, FAILED");
+    pair_free(e);
+    sfu_ice_mux_consent_timing(5 * G_USEC_PER_SEC, 30 * G_USEC_PER_SEC);
+}
+
+int
+main(void)
+{
+    sfu_transport_config_t nice = { .listen = loopback, .udp = true };
+    sfu_transport_config_t mux = { .listen = loopback, .udp = true };
+    sfu_transport_config_t mux2 = { .listen = loopback, .udp = true };
+
+    sfu_log_init(SFU_LOG_WARN, 0);
+    mux.udp_port = free_udp_port();
+    mux2.udp_port = free_udp_port();
+    if (!ok(sfu_ice_global_init(&mux) == 0 && sfu_ice_global_init(&mux2) == 0,
+            "two shared ports open (%u, %u)", mux.udp_port, mux2.udp_port))
+    {
+        return tap_done();
+    }
+    is_int(sfu_ice_global_init(&(sfu_transport_config_t) {
+               .listen = loopback, .udp = true, .udp_port = 0 }), 0,
+           "no shared port: nothing opened");
+
+    test_against_libnice(&mux, &nice);
+    test_mux_to_mux(&mux, &mux2, &nice);
+    test_strangers(&mux, &nice);
+    test_restart(&mux, &nice, true);
+    test_restart(&mux, &nice, false);
+    test_consent(&mux, &nice);
+
+    sfu_ice_global_cleanup();
+    return tap_done();
+}

@@ -1,0 +1,10 @@
+# t/306-call-subscribe-renewal.t again, with the worker serving every peer connection's ICE on
+# one shared UDP port (sfu-worker --rtc-udp-port; SFUTest::Stack reads
+# SFU_TEST_UDP_MUX).
+use strict;
+use warnings;
+use FindBin;
+
+BEGIN { $ENV{SFU_TEST_UDP_MUX} = 1 }
+do "$FindBin::Bin/306-call-subscribe-renewal.t";
+die $@ if $@;
