@@ -166,6 +166,18 @@ sfu_ice_sends_direct(const sfu_ice_t *ice)
     return ice->ops->sends_direct(ice);
 }
 
+bool
+sfu_ice_arrival(sfu_ice_t *ice, struct timespec *at)
+{
+    return ice->ops->arrival != NULL && ice->ops->arrival(ice, at);
+}
+
+uint64_t
+sfu_ice_socket_drops(sfu_ice_t *ice)
+{
+    return ice->ops->socket_drops != NULL ? ice->ops->socket_drops(ice) : 0;
+}
+
 const char *
 sfu_ice_local(const sfu_ice_t *ice)
 {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct sfu_ice sfu_ice_t;
 
@@ -71,6 +72,21 @@ int sfu_ice_restart(sfu_ice_t *ice);
  */
 int sfu_ice_send(sfu_ice_t *ice, const uint8_t *pkt, size_t len);
 bool sfu_ice_sends_direct(const sfu_ice_t *ice);
+
+/*
+ * When the datagram being delivered (call it from the recv callback)
+ * reached the selected pair's socket, by the kernel's CLOCK_REALTIME
+ * stamp; false without one: no UDP pair of our own, or at the first call,
+ * which turns the socket's receive stamps on (SIOCGSTAMPNS), if the
+ * kernel stamped nothing yet.  sfu-load
+ * uses it to measure latency apart from its own lateness in reading.
+ */
+bool sfu_ice_arrival(sfu_ice_t *ice, struct timespec *at);
+
+/* Datagrams the kernel dropped at our sockets, their receive buffer full. */
+uint64_t sfu_ice_socket_drops(sfu_ice_t *ice);
+/* (Both are the libnice backend's: on the shared port one socket carries
+   every connection, so they are false and 0 there.) */
 
 /* The selected pair as "ip:port proto", "" before there is one. */
 const char *sfu_ice_local(const sfu_ice_t *ice);

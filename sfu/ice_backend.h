@@ -26,6 +26,10 @@ typedef struct {
     int  (*restart)(sfu_ice_t *ice);
     int  (*send)(sfu_ice_t *ice, const uint8_t *pkt, size_t len);
     bool (*sends_direct)(const sfu_ice_t *ice);
+    /* optional: NULL where datagrams are not read per connection (the
+       shared port), and sfu_ice_arrival / _socket_drops say so */
+    bool (*arrival)(sfu_ice_t *ice, struct timespec *at);
+    uint64_t (*socket_drops)(sfu_ice_t *ice);
     const char *(*local)(const sfu_ice_t *ice);
     const char *(*remote)(const sfu_ice_t *ice);
     void (*free)(sfu_ice_t *ice);

@@ -18,8 +18,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gio/gio.h>
+#include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <nice/agent.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #define ICE_COMPONENT 1
@@ -38,7 +41,7 @@ typedef struct {
     sfu_ice_state_t                state;
     guint                          announce_source;
     bool                           gathered;
-    bool                           filtered;      /* peer networks */
+    bool                           filtered;      /* sockets set up */
     bool                           restart_pending;
     unsigned                       busy;
     bool                           dead;
@@ -210,32 +213,71 @@ ice_set_state(nice_ice_t *ice, sfu_ice_state_t state)
 
 /*
  * Puts the peer-networks filter on every socket gathering made (a
- * listening ICE-TCP socket passes it on to what it accepts); false if one
- * refused it.
+ * listening ICE-TCP socket passes it on to what it accepts) and sizes its
+ * receive buffer if asked; false if one refused the filter.
  */
 static bool
-ice_filter_sockets(nice_ice_t *ice)
+ice_setup_sockets(nice_ice_t *ice)
 {
+    const sfu_peer_networks_t *nets = ice->base.cfg->peer_networks;
+    int rcvbuf = (int) ice->base.cfg->recv_buffer;
     GPtrArray *sockets;
     bool ok = true;
 
-    if (ice->base.cfg->peer_networks == NULL || ice->base.cfg->peer_networks->n == 0) {
+    if ((nets == NULL || nets->n == 0) && rcvbuf == 0) {
         return true;
     }
     sockets = nice_agent_get_sockets(ice->agent, ice->stream, ICE_COMPONENT);
     for (guint i = 0; sockets != NULL && i < sockets->len; i++) {
         int fd = g_socket_get_fd(g_ptr_array_index(sockets, i));
 
-        if (sfu_peer_networks_attach(ice->base.cfg->peer_networks, fd) != 0) {
+        if (nets != NULL && nets->n > 0
+            && sfu_peer_networks_attach(nets, fd) != 0)
+        {
             sfu_log_error("ice: cannot filter a socket by peer network: %s",
                           g_strerror(errno));
             ok = false;
+        }
+        /* past net.core.rmem_max where allowed (CAP_NET_ADMIN) */
+        if (rcvbuf > 0
+            && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+                          sizeof(rcvbuf)) != 0)
+        {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
         }
     }
     if (sockets != NULL) {
         g_ptr_array_unref(sockets);
     }
     return ok;
+}
+
+static uint64_t
+nice_socket_drops(sfu_ice_t *base)
+{
+    nice_ice_t *ice = (nice_ice_t *) base;
+    GPtrArray *sockets;
+    uint64_t drops = 0;
+
+    if (ice->dead) {
+        return 0;
+    }
+    sockets = nice_agent_get_sockets(ice->agent, ice->stream, ICE_COMPONENT);
+    for (guint i = 0; sockets != NULL && i < sockets->len; i++) {
+        uint32_t info[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(info);
+
+        if (getsockopt(g_socket_get_fd(g_ptr_array_index(sockets, i)),
+                       SOL_SOCKET, SO_MEMINFO, info, &len) == 0
+            && len > SK_MEMINFO_DROPS * sizeof(info[0]))
+        {
+            drops += info[SK_MEMINFO_DROPS];
+        }
+    }
+    if (sockets != NULL) {
+        g_ptr_array_unref(sockets);
+    }
+    return drops;
 }
 
 static void
@@ -255,7 +297,7 @@ on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
      */
     if (!ice->filtered) {
         ice->filtered = true;
-        if (!ice_filter_sockets(ice)) {
+        if (!ice_setup_sockets(ice)) {
             ice_set_state(ice, SFU_ICE_FAILED);
             return;
         }
@@ -619,6 +661,17 @@ nice_sends_direct(const sfu_ice_t *base)
     return ice->direct_fd >= 0 && !ice->direct_stale;
 }
 
+static bool
+nice_arrival(sfu_ice_t *base, struct timespec *at)
+{
+    nice_ice_t *ice = (nice_ice_t *) base;
+
+    if (ice->direct_stale) {
+        ice_direct_refresh(ice);
+    }
+    return ice->direct_fd >= 0 && ioctl(ice->direct_fd, SIOCGSTAMPNS, at) == 0;
+}
+
 static const char *
 nice_local(const sfu_ice_t *base)
 {
@@ -683,6 +736,8 @@ static const sfu_ice_ops_t nice_ops = {
     .restart = nice_restart,
     .send = nice_send,
     .sends_direct = nice_sends_direct,
+    .arrival = nice_arrival,
+    .socket_drops = nice_socket_drops,
     .local = nice_local,
     .remote = nice_remote,
     .free = nice_free,

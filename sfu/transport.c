@@ -439,6 +439,18 @@ sfu_transport_state(const sfu_transport_t *t)
     return t->state;
 }
 
+bool
+sfu_transport_arrival(sfu_transport_t *t, struct timespec *at)
+{
+    return !t->dead && sfu_ice_arrival(t->ice, at);
+}
+
+uint64_t
+sfu_transport_socket_drops(sfu_transport_t *t)
+{
+    return t->dead ? 0 : sfu_ice_socket_drops(t->ice);
+}
+
 void
 sfu_transport_stats(const sfu_transport_t *t, sfu_transport_stats_t *out)
 {

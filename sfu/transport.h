@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 
 /* Room an outgoing packet needs past its length for the SRTP(C) trailer. */
@@ -66,6 +67,8 @@ typedef struct {
                                      libnice; port_min/max and tcp unused */
     sfu_srtp_profile_t srtp_only; /* SFU_SRTP_NONE: offer and accept both,
                                      GCM first; else only this profile */
+    unsigned     recv_buffer;     /* bytes of SO_RCVBUF per ICE socket;
+                                     0 = the system's default */
 } sfu_transport_config_t;
 
 typedef enum {
@@ -180,6 +183,15 @@ void sfu_transport_end_of_candidates(sfu_transport_t *t);
  * peer's new credentials come through sfu_transport_set_remote.  0 or -1.
  */
 int sfu_transport_restart(sfu_transport_t *t);
+
+/*
+ * From an rtp or rtcp handler: when the packet reached our socket, by the
+ * kernel's CLOCK_REALTIME stamp (see sfu_ice_arrival); false without one.
+ */
+bool sfu_transport_arrival(sfu_transport_t *t, struct timespec *at);
+
+/* Datagrams the kernel dropped at its sockets, their receive buffer full. */
+uint64_t sfu_transport_socket_drops(sfu_transport_t *t);
 
 /*
  * Protects pkt in place (cap >= len + SFU_TRANSPORT_TRAILER) and sends it

@@ -85,6 +85,10 @@ is $r->{pacing}, 2.5, 'video paced at 2.5 x its bitrate by default';
 ok defined $r->{send_lateness_ms}{p99}
    && $r->{send_lateness_ms}{max} >= $r->{send_lateness_ms}{p99},
    'the sender\'s own lateness is reported';
+ok defined $r->{recv_lateness_ms}{p99}
+   && $r->{recv_lateness_ms}{max} >= $r->{recv_lateness_ms}{p99},
+   '... and how late it read what had arrived';
+like $r->{socket_drops}, qr/^\d+$/, 'its own sockets\' drops are counted';
 
 # --- simulcast: ngx-sfu takes the three layers and forwards one of them
 ($rc, $r) = run_load('simulcast', '--participants', 2, '--simulcast',

@@ -24,6 +24,8 @@ struct pair_end {
     bool free_on_rtp;       /* ... from its rtp handler */
     unsigned gathered;      /* gathering_done calls */
     unsigned rtp, rtcp;     /* packets handed up */
+    bool arrival_known;     /* sfu_transport_arrival, in the last rtp */
+    struct timespec arrival;
     uint8_t last[SFU_TRANSPORT_MTU];
     size_t last_len;
     char candidates[PAIR_MAX_CANDIDATES][256];
@@ -88,6 +90,7 @@ pair_on_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data)
 
     e->rtp++;
     pair_keep(e, pkt, len);
+    e->arrival_known = sfu_transport_arrival(t, &e->arrival);
     if (e->free_on_rtp) {
         sfu_transport_free(t);
         e->t = NULL;

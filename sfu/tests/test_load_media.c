@@ -1,7 +1,8 @@
 /* sfu-load's publisher: the packets it builds (RTP header, the simulcast
  * extensions, VP8 descriptor and key frames as the worker reads them, the
  * stamp), its schedule over seconds, paced and not, the pacer's rules
- * (pacer.h), and the SDP it writes and answers. */
+ * (pacer.h), the SDP it writes and answers, and arrival stamps on its
+ * clock. */
 #include <string.h>
 
 #include "tap.h"
@@ -373,6 +374,27 @@ test_sdp(void)
     ok(strstr(err, "the SFU's SDP") != NULL, "saying so (%s)", err);
 }
 
+/* A kernel arrival stamp (CLOCK_REALTIME) on the monotonic scale. */
+static void
+test_arrival(void)
+{
+    struct timespec rt;
+    uint64_t        now = load_now_ns(), got;
+
+    clock_gettime(CLOCK_REALTIME, &rt);
+    rt.tv_sec -= 2;
+    got = load_arrival_ns(&rt, now);
+    ok(now - got >= 2000000000u && now - got < 3000000000u,
+       "a packet stamped 2 s ago arrived 2 s before now (%.3f s)",
+       (double) (now - got) / 1e9);
+    rt.tv_sec += 60;
+    is_int(load_arrival_ns(&rt, now) == now, 1,
+           "a stamp in the future (clock stepped): now");
+    rt.tv_sec -= 120;
+    is_int(load_arrival_ns(&rt, now) == now, 1,
+           "a stamp a minute old (clock stepped): now");
+}
+
 int
 main(void)
 {
@@ -390,6 +412,7 @@ main(void)
     test_schedule_paced();
     test_pacer();
     test_sdp();
+    test_arrival();
     sfu_transport_global_cleanup();
     return tap_done();
 }

@@ -1,4 +1,4 @@
-/* SRTP sessions: round trips for both profiles, replay and tamper refusal, the replay window, repeated sending, buffer room, no allocation per packet. */
+/* SRTP sessions: round trips for both profiles, replay and tamper refusal, the replay window, many SSRCs in one session, repeated sending, buffer room, no allocation per packet. */
 #include <string.h>
 
 #include "allocations.h"
@@ -116,6 +116,53 @@ test_replay_and_tamper(sfu_srtp_profile_t profile, const char *name)
     pair_stop(&a, &b);
 }
 
+/*
+ * A session towards a subscriber holds a stream per forwarded source
+ * (libsrtp2 keeps them in a hash table that grows, patches/0002): each of
+ * many SSRCs round-trips, in two passes, and in the second each replayed
+ * packet is refused, which only its own stream's replay state can do.
+ */
+#define MANY_SSRCS 300
+
+static void
+set_ssrc(uint8_t *rtp, uint32_t ssrc)
+{
+    rtp[8] = (uint8_t) (ssrc >> 24);
+    rtp[9] = (uint8_t) (ssrc >> 16);
+    rtp[10] = (uint8_t) (ssrc >> 8);
+    rtp[11] = (uint8_t) ssrc;
+}
+
+static void
+test_many_ssrcs(sfu_srtp_profile_t profile, const char *name)
+{
+    struct peer a, b;
+    uint8_t buf[200 + SFU_TRANSPORT_TRAILER], copy[sizeof(buf)];
+    size_t len, copy_len;
+    unsigned arrived = 0, replays_refused = 0;
+
+    pair_start(&a, &b, profile);
+    for (uint16_t seq = 1; seq <= 2; seq++) {
+        for (uint32_t i = 0; i < MANY_SSRCS; i++) {
+            len = make_rtp(buf, 200, seq);
+            /* close SSRCs and scattered ones */
+            set_ssrc(buf, i % 2 ? i : i * 0x9E3779B1u);
+            sfu_srtp_protect(&a.s, false, buf, &len, sizeof(buf));
+            memcpy(copy, buf, len);
+            copy_len = len;
+            arrived += sfu_srtp_unprotect(&b.s, false, buf, &len) == 0
+                       && len == 200;
+            replays_refused += seq == 2
+                && sfu_srtp_unprotect(&b.s, false, copy, &copy_len) != 0;
+        }
+    }
+    ok(arrived == 2 * MANY_SSRCS, "%s: %u SSRCs, each of 2 passes arrived "
+       "(%u packets)", name, MANY_SSRCS, arrived);
+    ok(replays_refused == MANY_SSRCS, "%s: each SSRC's replay refused by its "
+       "own stream (%u)", name, replays_refused);
+    pair_stop(&a, &b);
+}
+
 static void
 test_repeat_sending(void)
 {
@@ -222,6 +269,8 @@ main(void)
     test_round_trip(SFU_SRTP_AEAD_AES_128_GCM, "GCM");
     test_replay_and_tamper(SFU_SRTP_AES128_CM_SHA1_80, "AES-CM");
     test_replay_and_tamper(SFU_SRTP_AEAD_AES_128_GCM, "GCM");
+    test_many_ssrcs(SFU_SRTP_AES128_CM_SHA1_80, "AES-CM");
+    test_many_ssrcs(SFU_SRTP_AEAD_AES_128_GCM, "GCM");
     test_repeat_sending();
     test_no_allocation_per_packet(SFU_SRTP_AES128_CM_SHA1_80,
                                   "AES-CM: no allocation per packet");

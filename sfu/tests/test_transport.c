@@ -1,10 +1,11 @@
-/* Two transports on 127.0.0.1: RTP/RTCP both ways for both SRTP profiles, replay, ICE-TCP, wrong fingerprints, injected packets, ICE restart, the DTLS session released. */
+/* Two transports on 127.0.0.1: RTP/RTCP both ways for both SRTP profiles, replay, ICE-TCP, wrong fingerprints, injected packets, ICE restart, the DTLS session released, kernel arrival stamps and socket drops. */
 #include <arpa/inet.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -126,6 +127,45 @@ test_media(const char *name, sfu_srtp_profile_t want,
        && (cfg->port_min == 0
            || (port >= cfg->port_min && port <= cfg->port_max)),
        "%s: selected pair %s -> %s", name, st.local, st.remote);
+    pair_free(&p);
+}
+
+static int64_t
+realtime_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * sfu_transport_arrival (sfu-load's latency): after the first call, which
+ * turns the socket's receive stamps on, each packet handed up has the
+ * kernel's stamp, taken between its sending and its handing up; and a
+ * transport with a receive buffer asked of it works and counts no drops.
+ */
+static void
+test_arrival(void)
+{
+    struct pair p;
+    int64_t sent, handed, at;
+    bool stamped = true;
+
+    ok(connect_pair(&p), "receive buffer asked: both sides CONNECTED");
+    /* stamped or not: the kernel stamps only once some socket asked */
+    ok(one_way(&p.e[0], false), "the first packet turns the stamps on");
+    for (int i = 0; i < 3; i++) {
+        sent = realtime_ns();
+        stamped &= one_way(&p.e[0], false) && p.e[1].arrival_known;
+        handed = realtime_ns();
+        at = (int64_t) p.e[1].arrival.tv_sec * 1000000000
+             + p.e[1].arrival.tv_nsec;
+        stamped &= at >= sent && at <= handed;
+    }
+    ok(stamped, "later packets: stamped between their sending and handing up");
+    is_int((long long) sfu_transport_socket_drops(p.e[1].t), 0,
+           "no datagram dropped at the receiver's sockets");
     pair_free(&p);
 }
 
@@ -429,6 +469,8 @@ main(void)
     sfu_transport_config_t gcm = { .listen = loopback, .udp = true,
                                    .srtp_only = SFU_SRTP_AEAD_AES_128_GCM };
     sfu_transport_config_t tcp = { .listen = loopback, .tcp = true };
+    sfu_transport_config_t rcvbuf = { .listen = loopback, .udp = true,
+                                      .recv_buffer = 1u << 20 };
 
     sfu_log_init(getenv("SFU_TEST_DEBUG") ? SFU_LOG_DEBUG : SFU_LOG_ERROR, 0);
 
@@ -450,6 +492,10 @@ main(void)
     phase("AEAD_AES_128_GCM only", &gcm);
     test_media("GCM", SFU_SRTP_AEAD_AES_128_GCM, &gcm);
     test_gcm_resend_refused();
+    sfu_transport_global_cleanup();
+
+    phase("UDP, a receive buffer of 1 MB", &rcvbuf);
+    test_arrival();
     sfu_transport_global_cleanup();
 
     phase("ICE-TCP only", &tcp);

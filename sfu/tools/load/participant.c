@@ -259,24 +259,33 @@ on_rtp(sfu_transport_t *t, uint8_t *pkt, size_t len, void *data)
     struct sfu_rtp_packet rtp;
     load_rx_slot_t       *slot;
     uint32_t              stream_id;
-    uint64_t              send_ns, now = load_now_ns();
+    uint64_t              send_ns, now = load_now_ns(), arrived = now;
+    struct timespec       at;
 
-    (void) t;
     if (pc->which != LOAD_PC_SUBSCRIBE || sfu_rtp_parse(&rtp, pkt, len) != SFU_RTP_OK
         || !load_stamp_read(rtp.payload, rtp.payload_len, &stream_id, &send_ns))
     {
         return;
     }
+    /*
+     * The latency ends when the packet reached our socket, not when this
+     * loop, maybe late, read it: the wait in between is sfu-load's own
+     * (recv_lateness), not the SFU's.
+     */
+    if (sfu_transport_arrival(t, &at)) {
+        arrived = load_arrival_ns(&at, now);
+    }
     if (run->measuring) {
         run->packets_in++;
         run->bytes_in += len;
+        load_hist_add(&run->recv_late_us, (now - arrived) / 1000);
     }
     if (p->join_ns == 0) {
         p->join_ns = now;
     }
     slot = rx_slot(p, rtp.ssrc, stream_id);
     if (slot != NULL) {
-        load_rx_packet(&slot->rx, rtp.seq, send_ns, now, &run->latency_us);
+        load_rx_packet(&slot->rx, rtp.seq, send_ns, arrived, &run->latency_us);
     }
 }
 
@@ -468,6 +477,14 @@ load_participant_window_start(load_participant_t *p)
             load_rx_window_start(&p->rx[i].rx);
         }
     }
+    p->drops_at_window = load_participant_socket_drops(p);
+}
+
+uint64_t
+load_participant_socket_drops(load_participant_t *p)
+{
+    return (p->pub.t != NULL ? sfu_transport_socket_drops(p->pub.t) : 0)
+           + (p->sub.t != NULL ? sfu_transport_socket_drops(p->sub.t) : 0);
 }
 
 void

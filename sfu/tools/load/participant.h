@@ -73,6 +73,7 @@ struct load_participant {
 
     load_rx_slot_t       rx[LOAD_RX_SLOTS];
     unsigned             streams;        /* distinct stream ids received */
+    uint64_t             drops_at_window; /* socket_drops when it began */
 };
 
 /* Starts joining room_id; the run hears back through load_run_*. */
@@ -84,6 +85,12 @@ void load_participant_tick(load_participant_t *p, uint64_t now_ns,
 
 /* Starts the measured window of every stream it receives. */
 void load_participant_window_start(load_participant_t *p);
+
+/*
+ * Datagrams the kernel dropped at its transports' sockets, their receive
+ * buffers full because sfu-load read too late: the generator's own loss.
+ */
+uint64_t load_participant_socket_drops(load_participant_t *p);
 
 /* Leaves and frees its transports and signaling. */
 void load_participant_close(load_participant_t *p);

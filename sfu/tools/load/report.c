@@ -172,7 +172,7 @@ ramp_json(const load_run_t *run)
         const load_step_t *s = &run->steps[i];
 
         json_array_append_new(steps, json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o, s:o, s:f}",
+            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o, s:o, s:o, s:f}",
             "rooms", (json_int_t) s->rooms,
             "participants", (json_int_t) s->participants,
             "joined", (json_int_t) s->joined,
@@ -183,6 +183,7 @@ ramp_json(const load_run_t *run)
             "cpu_s", s->cpu_s,
             "packets_in", (json_int_t) s->packets_in,
             "send_lateness_ms", lateness(&s->send_late_us),
+            "recv_lateness_ms", lateness(&s->recv_late_us),
             "sfu", sfu_json(s), "window_end_monotonic_s", s->window_end_s));
     }
     return json_pack("{s:I, s:s, s:o}", "capacity",
@@ -243,6 +244,8 @@ load_report_json(const load_run_t *run, const char *path)
                         json_real(ms(s->join_us.max)));
     json_object_set_new(doc, "send_lateness_ms", lateness(&s->send_late_us));
     json_object_set_new(doc, "window_end_monotonic_s", json_real(s->window_end_s));
+    json_object_set_new(doc, "recv_lateness_ms", lateness(&s->recv_late_us));
+    json_object_set_new(doc, "socket_drops", json_integer((json_int_t) s->socket_drops));
     json_object_set_new(doc, "forwarded_pps_per_cpu_s",
                         s->cpu_s > 0
                         ? json_real((double) s->packets_in / s->cpu_s)
@@ -335,6 +338,12 @@ load_report_table(const load_run_t *run, FILE *out)
             "send lateness ms",
             ms(load_hist_quantile(&s->send_late_us, 0.50)),
             ms(load_hist_quantile(&s->send_late_us, 0.99)), ms(s->send_late_us.max));
+    fprintf(out, "%-28s p50 %.3f  p99 %.3f  max %.3f\n",
+            "receive lateness ms",
+            ms(load_hist_quantile(&s->recv_late_us, 0.50)),
+            ms(load_hist_quantile(&s->recv_late_us, 0.99)), ms(s->recv_late_us.max));
+    fprintf(out, "%-28s %llu packets\n", "sfu-load's socket drops",
+            (unsigned long long) s->socket_drops);
     fprintf(out, "%-28s %.1f s\n", "window", s->window_s);
     if (o->n_sfu_pids > 0) {
         fprintf(out, "%-28s cpu %.2f s, rss %llu kB (peak %llu kB)%s\n", "sfu",
@@ -364,6 +373,17 @@ load_report_table(const load_run_t *run, FILE *out)
                 "%.1f ms after they were due: its own loop was late, and its "
                 "receive side likely too\n",
                 ms(load_hist_quantile(&s->send_late_us, 0.99)));
+    }
+    if (ms(load_hist_quantile(&s->recv_late_us, 0.99)) > LOAD_LATE_WARN_MS) {
+        fprintf(out, "note: sfu-load read 1 %% of its packets more than %.1f "
+                "ms after they reached its sockets; the latency ends at their "
+                "arrival, so that wait is not in it\n",
+                ms(load_hist_quantile(&s->recv_late_us, 0.99)));
+    }
+    if (s->socket_drops > 0) {
+        fprintf(out, "warning: sfu-load's own sockets dropped %llu packets "
+                "(their receive buffers full while it ran late); they count "
+                "in the loss above\n", (unsigned long long) s->socket_drops);
     }
     if (s->sender_late > 0) {
         fprintf(out, "warning: sfu-load's sender fell behind %llu times: it "

@@ -144,6 +144,7 @@ window_end(gpointer data)
     load_hist_reset(&s->join_us);
     for (unsigned i = 0; i < run->n_ps; i++) {
         load_participant_t *p = run->ps[i];
+        uint64_t            drops;
 
         if (p->state == LOAD_P_JOINED && p->ready_ns != 0) {
             s->joined++;
@@ -152,6 +153,9 @@ window_end(gpointer data)
         s->expected_streams += p->expected_streams;
         s->simulcast_refused |= p->simulcast_refused;
         s->sender_late += p->media.late;
+        drops = load_participant_socket_drops(p);
+        /* less than at the start: a transport of it is gone */
+        s->socket_drops += drops - MIN(drops, p->drops_at_window);
         for (unsigned k = 0; k < LOAD_RX_SLOTS; k++) {
             const load_rx_stream_t *rx = &p->rx[k].rx;
             double                  ms;
@@ -176,6 +180,7 @@ window_end(gpointer data)
     g_array_free(jitter, TRUE);
     s->latency_us = run->latency_us;
     s->send_late_us = run->send_late_us;
+    s->recv_late_us = run->recv_late_us;
     s->packets_out = run->packets_out;
     s->bytes_out = run->bytes_out;
     s->packets_in = run->packets_in;
@@ -229,6 +234,7 @@ window_start(gpointer data)
     }
     load_hist_reset(&run->latency_us);
     load_hist_reset(&run->send_late_us);
+    load_hist_reset(&run->recv_late_us);
     run->packets_out = run->bytes_out = run->packets_in = run->bytes_in = 0;
     if (run->o->n_sfu_pids > 0) {
         load_proc_sample_t start;

@@ -31,8 +31,10 @@ typedef struct {
     load_hist_t latency_us;
     double    jitter_ms_p50, jitter_ms_p99;
     uint64_t  packets_out, bytes_out, packets_in, bytes_in;
+    uint64_t  socket_drops;         /* at sfu-load's own full sockets */
     uint64_t  sender_late;          /* pacing ticks that skipped ahead */
     load_hist_t send_late_us;       /* packets' send time - due time */
+    load_hist_t recv_late_us;       /* read time - arrival in the socket */
     double    window_s;
     double    window_end_s;         /* CLOCK_MONOTONIC, when it ended: to
                                        match readings taken outside */
@@ -73,6 +75,7 @@ struct load_run {
     uint64_t              window_start_ns;
     load_hist_t           latency_us;
     load_hist_t           send_late_us;
+    load_hist_t           recv_late_us;
     uint64_t              packets_out, bytes_out, packets_in, bytes_in;
     load_proc_window_t    proc;
 

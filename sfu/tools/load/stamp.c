@@ -56,3 +56,22 @@ load_now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
+
+#define ARRIVAL_MAX_WAIT_NS 10000000000ll
+
+uint64_t
+load_arrival_ns(const struct timespec *at, uint64_t now_ns)
+{
+    struct timespec rt;
+    int64_t         waited;
+
+    clock_gettime(CLOCK_REALTIME, &rt);
+    waited = (int64_t) (rt.tv_sec - at->tv_sec) * 1000000000ll
+             + (rt.tv_nsec - at->tv_nsec);
+    if (waited < 0 || waited > ARRIVAL_MAX_WAIT_NS
+        || (uint64_t) waited > now_ns)
+    {
+        return now_ns;
+    }
+    return now_ns - (uint64_t) waited;
+}

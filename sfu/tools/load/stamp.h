@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define LOAD_STAMP_LEN  16
 
@@ -38,5 +39,13 @@ bool load_stamp_read(const uint8_t *payload, size_t len, uint32_t *stream_id,
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t load_now_ns(void);
+
+/*
+ * A kernel's receive stamp (CLOCK_REALTIME, sfu_transport_arrival) on the
+ * CLOCK_MONOTONIC scale of now_ns, read just after it: now_ns less the
+ * packet's wait in the socket.  now_ns itself when the stamp is later than
+ * now or more than 10 s earlier (the realtime clock stepped meanwhile).
+ */
+uint64_t load_arrival_ns(const struct timespec *at, uint64_t now_ns);
 
 #endif
