@@ -10,10 +10,15 @@
  * datagrams at a time into buffers allocated once, up to RECV_ROUNDS
  * batches (then yields so the module link, at a higher priority, is not
  * starved; GLib comes back at once if more is queued).
+ *
+ * With ICE-TCP, ice_mux_tcp.c listens at the same port on each address;
+ * its connections are paths the tables here do not hold (path.tcp): the
+ * hooks below hand them over.
  */
 
 #include "ice_mux.h"
 
+#include "ice_mux_tcp.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -41,6 +46,7 @@ struct sfu_ice_mux {
     int                     fd[MAX_SOCKETS];
     gpointer                tag[MAX_SOCKETS];
     sfu_ice_mux_path_t      local[MAX_SOCKETS];
+    sfu_ice_mux_tcp_t      *tcp;         /* NULL: no ICE-TCP */
 
     GHashTable             *ufrags;      /* char * -> client */
     GHashTable             *paths;       /* path * -> client */
@@ -107,7 +113,9 @@ bool
 sfu_ice_mux_path_equal(const sfu_ice_mux_path_t *a,
                        const sfu_ice_mux_path_t *b)
 {
-    if (a->sock != b->sock || a->addr.sa.sa_family != b->addr.sa.sa_family) {
+    if (a->sock != b->sock || a->tcp != b->tcp
+        || a->addr.sa.sa_family != b->addr.sa.sa_family)
+    {
         return false;
     }
     if (a->addr.sa.sa_family == AF_INET) {
@@ -241,9 +249,9 @@ answer_unauthorized(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *from,
     }
 }
 
-static void
-route_stun(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *from,
-           const uint8_t *buf, size_t len)
+void
+sfu_ice_mux_route_stun(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *from,
+                       const uint8_t *buf, size_t len)
 {
     char ufrag[SFU_STUN_MAX_BUILD];
     sfu_ice_mux_client_t *c = NULL;
@@ -308,7 +316,7 @@ route(sfu_ice_mux_t *mux, unsigned sock, unsigned i)
     from.sock = sock;
 
     if (sfu_stun_looks_like(mux->bufs[i], len)) {
-        route_stun(mux, &from, mux->bufs[i], len);
+        sfu_ice_mux_route_stun(mux, &from, mux->bufs[i], len);
         return;
     }
     c = g_hash_table_lookup(mux->paths, &from);
@@ -413,6 +421,13 @@ open_socket(sfu_ice_mux_t *mux, const struct sockaddr *sa, socklen_t len,
     memcpy(&mux->local[mux->n_socks].addr, sa, len);
     mux->local[mux->n_socks].len = len;
     mux->local[mux->n_socks].sock = mux->n_socks;
+    if (mux->tcp != NULL
+        && sfu_ice_mux_tcp_listen(mux->tcp, &mux->local[mux->n_socks], cfg)
+           != 0)
+    {
+        close(fd);
+        return -1;
+    }
     mux->tag[mux->n_socks] = g_source_add_unix_fd(&mux->source, fd, G_IO_IN);
     mux->n_socks++;
     sfu_log_info("ice mux: serving ICE on udp %s", name);
@@ -469,6 +484,9 @@ open_interfaces(sfu_ice_mux_t *mux, const sfu_transport_config_t *cfg)
 static void
 mux_free(sfu_ice_mux_t *mux)
 {
+    if (mux->tcp != NULL) {
+        sfu_ice_mux_tcp_free(mux->tcp);
+    }
     for (unsigned s = 0; s < mux->n_socks; s++) {
         close(mux->fd[s]);
     }
@@ -498,6 +516,9 @@ sfu_ice_mux_open(const sfu_transport_config_t *cfg)
     mux->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
     list_init(&mux->clients);
     list_init(&mux->firing);
+    if (cfg->tcp) {
+        mux->tcp = sfu_ice_mux_tcp_new(mux);
+    }
     for (unsigned i = 0; i < RECV_BATCH; i++) {
         mux->iov[i].iov_base = mux->bufs[i];
         mux->iov[i].iov_len = DATAGRAM_MAX;
@@ -605,6 +626,10 @@ void
 sfu_ice_mux_add_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
                      sfu_ice_mux_client_t *c)
 {
+    if (p->tcp != 0) {
+        sfu_ice_mux_tcp_bind(mux->tcp, p, c);
+        return;
+    }
     /* replace: the key must be the caller's copy, which it keeps */
     g_hash_table_replace(mux->paths, (gpointer) p, c);
 }
@@ -615,6 +640,10 @@ sfu_ice_mux_remove_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
 {
     gpointer key, owner;
 
+    if (p->tcp != 0) {
+        sfu_ice_mux_tcp_unbind(mux->tcp, p, c);
+        return;
+    }
     if (g_hash_table_lookup_extended(mux->paths, p, &key, &owner)
         && owner == c && key == p)
     {
@@ -628,6 +657,9 @@ sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
 {
     ssize_t n;
 
+    if (to->tcp != 0) {
+        return sfu_ice_mux_tcp_send(mux->tcp, to, buf, len);
+    }
     do {
         n = sendto(mux->fd[to->sock], buf, len, 0, &to->addr.sa, to->len);
     } while (n < 0 && errno == EINTR);
@@ -638,4 +670,13 @@ void
 sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out)
 {
     *out = mux->stats;
+    if (mux->tcp != NULL) {
+        sfu_ice_mux_tcp_stats(mux->tcp, out);
+    }
+}
+
+bool
+sfu_ice_mux_has_tcp(const sfu_ice_mux_t *mux)
+{
+    return mux->tcp != NULL;
 }

@@ -11,6 +11,10 @@
  *   - anything else by its source address, which a client registers only
  *     once it passed a connectivity check; from elsewhere it is dropped.
  *
+ * With ICE-TCP (cfg->tcp), each address also listens on TCP at the same
+ * port (ice_mux_tcp.c): an accepted connection is a path of its own
+ * (path.tcp), routed by connection once its first frame passed a check.
+ *
  * Clients own what they register (ufrag strings, paths) and unregister it
  * before they go.  A client may unregister itself, or be freed, inside
  * any of its callbacks.
@@ -38,6 +42,7 @@ typedef struct {
     } addr;
     socklen_t len;
     unsigned  sock;
+    uint32_t  tcp;              /* 0: UDP; else the ICE-TCP connection */
 } sfu_ice_mux_path_t;
 
 typedef struct sfu_ice_mux_client sfu_ice_mux_client_t;
@@ -50,6 +55,9 @@ typedef struct {
     void (*data)(sfu_ice_mux_client_t *c, uint8_t *buf, size_t len);
     /* client->due has come. */
     void (*timer)(sfu_ice_mux_client_t *c, gint64 now);
+    /* The ICE-TCP connection of a path of c's closed: the path is gone
+       (the mux forgot it already). */
+    void (*closed)(sfu_ice_mux_client_t *c, const sfu_ice_mux_path_t *p);
 } sfu_ice_mux_client_ops_t;
 
 struct sfu_ice_mux_client {
@@ -65,6 +73,12 @@ typedef struct {
     uint64_t stun_bad;           /* malformed, bad fingerprint */
     uint64_t stun_unknown_ufrag; /* answered 401 */
     uint64_t stun_unrouted;      /* response or indication for nobody */
+    /* ICE-TCP */
+    uint64_t tcp_accepted;
+    uint64_t tcp_refused;        /* first frame no request that passed */
+    uint64_t tcp_timed_out;      /* no such frame in time */
+    uint64_t tcp_overflow;       /* over the unauthenticated limit */
+    uint64_t tcp_queue_drops;    /* frames dropped, send queue full */
 } sfu_ice_mux_stats_t;
 
 /* Opens the sockets for cfg->udp_port (process-wide, from
@@ -97,7 +111,17 @@ void sfu_ice_mux_add_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
 void sfu_ice_mux_remove_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
                              sfu_ice_mux_client_t *c);
 
-/* sendto on the path's socket: 0, or -1. */
+/* Routes a STUN message from a path (ICE-TCP: the connection's first
+   and later frames) as if it came on UDP. */
+void sfu_ice_mux_route_stun(sfu_ice_mux_t *mux,
+                            const sfu_ice_mux_path_t *from,
+                            const uint8_t *buf, size_t len);
+
+/* Whether the mux also serves ICE-TCP on its port. */
+bool sfu_ice_mux_has_tcp(const sfu_ice_mux_t *mux);
+
+/* sendto on the path's socket, or framed on its ICE-TCP connection
+   (queued, up to a bound, if the socket is full): 0, or -1. */
 int sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
                      const uint8_t *buf, size_t len);
 

@@ -4,7 +4,9 @@
  * some peers (aioice) never nominate towards a lite agent.
  *
  *   - Local candidates: one host candidate per mux socket, all at the
- *     shared port.  No ICE-TCP here (TURN over TLS serves those clients).
+ *     shared port, and with ICE-TCP a passive TCP one per address at the
+ *     same port (we never connect out: the peer's active candidates
+ *     connect to us, and each connection is a path of its own).
  *   - Every binding request for our ufrag whose integrity checks is
  *     answered, and its source becomes a valid path, routed to us.  A
  *     source that is no candidate of the peer's is peer-reflexive.
@@ -14,6 +16,10 @@
  *     request's source: a triggered check), each with USE-CANDIDATE
  *     (aggressive nomination), retransmitted from 100 ms doubling to
  *     1.6 s until a pair is selected; the first success selects it.
+ *     Over ICE-TCP that is a check on the connection the peer opened,
+ *     triggered by the peer's request on it.
+ *   - An ICE-TCP connection that closes takes its path away: if it was
+ *     the selected one, another valid path takes over, or FAILED.
  *   - Role conflicts (487) per RFC 8445 7.3.1.1.
  *   - Consent (RFC 7675): a request on the selected pair every 4-6 s;
  *     none answered for 30 s makes the state FAILED.
@@ -41,8 +47,25 @@ static gint64 consent_interval_us = 5 * G_USEC_PER_SEC;
 static gint64 consent_timeout_us = 30 * G_USEC_PER_SEC;
 
 /* RFC 8445 5.1.2.1: type preference host 126, peer-reflexive 110 */
-#define PRIORITY(type, local) \
-    ((uint32_t) (type) << 24 | (uint32_t) (65535 - (local)) << 8 | 255u)
+#define TYPE_HOST          126
+#define TYPE_PRFLX         110
+/* RFC 6544 4.2: direction-pref of a passive candidate */
+#define DIRECTION_PASSIVE  4
+
+/*
+ * A candidate's priority on socket sock (RFC 8445 5.1.2.1, component 1):
+ * the local preference is 65535 minus the socket's index for UDP, and
+ * for passive TCP (RFC 6544 4.2) direction-pref << 13 plus 8191 minus the
+ * index, below every UDP one of ours.
+ */
+static uint32_t
+priority(unsigned type, unsigned sock, bool tcp)
+{
+    uint32_t local = tcp ? (DIRECTION_PASSIVE << 13) + (8191 - sock)
+                         : 65535 - sock;
+
+    return (uint32_t) type << 24 | local << 8 | 255u;
+}
 
 void
 sfu_ice_mux_consent_timing(gint64 interval_us, gint64 timeout_us)
@@ -177,7 +200,8 @@ send_request(agent_t *a, const sfu_ice_mux_path_t *to, const creds_t *c,
     n = g_snprintf(user, sizeof(user), "%s:%s", c->remote_ufrag, c->ufrag);
     sfu_stun_start(&b, buf, sizeof(buf), SFU_STUN_BINDING_REQUEST, tid);
     sfu_stun_add(&b, SFU_STUN_USERNAME, user, (size_t) n);
-    sfu_stun_add_u32(&b, SFU_STUN_PRIORITY, PRIORITY(110, to->sock));
+    sfu_stun_add_u32(&b, SFU_STUN_PRIORITY, priority(TYPE_PRFLX, to->sock,
+                                                    to->tcp != 0));
     sfu_stun_add_u64(&b, a->controlling ? SFU_STUN_ICE_CONTROLLING
                                         : SFU_STUN_ICE_CONTROLLED,
                      a->tie_breaker);
@@ -332,9 +356,11 @@ select_path(agent_t *a, const sfu_ice_mux_path_t *p, bool nominated)
     a->sel_creds = a->cur;
     sfu_ice_mux_format(sfu_ice_mux_local(a->mux, p->sock), addr,
                        sizeof(addr));
-    g_snprintf(a->local, sizeof(a->local), "%s udp", addr);
+    g_snprintf(a->local, sizeof(a->local), "%s %s", addr,
+               p->tcp != 0 ? "tcp" : "udp");
     sfu_ice_mux_format(&p->addr.sa, addr, sizeof(addr));
-    g_snprintf(a->remote, sizeof(a->remote), "%s udp", addr);
+    g_snprintf(a->remote, sizeof(a->remote), "%s %s", addr,
+               p->tcp != 0 ? "tcp" : "udp");
     forget_old(a);
     sfu_log_debug("ice %p: selected %s -> %s%s", (void *) a, a->local,
                   a->remote, nominated ? " (nominated)" : "");
@@ -494,8 +520,40 @@ agent_data(sfu_ice_mux_client_t *client, uint8_t *buf, size_t len)
     a->cb.recv(a->data, buf, len);
 }
 
+/* The path's ICE-TCP connection closed (the mux forgot the path). */
 static void
-format_candidate(agent_t *a, unsigned sock, char *line, size_t size)
+agent_closed(sfu_ice_mux_client_t *client, const sfu_ice_mux_path_t *p)
+{
+    agent_t *a = of_client(client);
+    path_slot_t *s = find_path(a, p);
+    check_t *c = sfu_ice_mux_agent_find_check(a, p);
+
+    if (s != NULL) {
+        s->used = false;
+    }
+    if (c != NULL) {
+        *c = a->checks[--a->n_checks];
+    }
+    if (!a->selected || !sfu_ice_mux_path_equal(&a->sel, p)) {
+        sfu_ice_mux_agent_schedule(a);
+        return;
+    }
+    sfu_log_debug("ice %p: the selected ICE-TCP connection closed",
+                  (void *) a);
+    a->selected = a->nominated = a->selected_current = false;
+    a->local[0] = a->remote[0] = '\0';
+    for (unsigned i = 0; i < MAX_PATHS && !a->selected; i++) {
+        if (a->paths[i].used && !a->paths[i].old) {
+            select_path(a, &a->paths[i].path, false);
+        }
+    }
+    sfu_ice_mux_agent_schedule(a);
+    set_state(a, a->selected ? SFU_ICE_CONNECTED : SFU_ICE_FAILED);
+}
+
+static void
+format_candidate(agent_t *a, unsigned sock, bool tcp, char *line,
+                 size_t size)
 {
     const struct sockaddr *sa = sfu_ice_mux_local(a->mux, sock);
     const char *announce = a->base.cfg->announce;
@@ -512,12 +570,14 @@ format_candidate(agent_t *a, unsigned sock, char *line, size_t size)
     {
         g_strlcpy(addr, announce, sizeof(addr));
     }
-    g_snprintf(foundation, sizeof(foundation), "%u", sock + 1);
+    /* RFC 8445 5.1.1.3: transports differ, so do foundations */
+    g_snprintf(foundation, sizeof(foundation), "%u", 2 * sock + 1 + tcp);
     memset(&sc, 0, sizeof(sc));
     sc.foundation = (struct sfu_sdp_str) { foundation, strlen(foundation) };
     sc.component = 1;
-    sc.transport = SFU_SDP_UDP;
-    sc.priority = PRIORITY(126, sock);
+    sc.transport = tcp ? SFU_SDP_TCP : SFU_SDP_UDP;
+    sc.tcptype = tcp ? SFU_SDP_TCPTYPE_PASSIVE : SFU_SDP_TCPTYPE_NONE;
+    sc.priority = priority(TYPE_HOST, sock, tcp);
     sc.address = (struct sfu_sdp_str) { addr, strlen(addr) };
     sc.port = a->base.cfg->udp_port;
     sc.type = SFU_SDP_HOST;
@@ -535,9 +595,13 @@ announce(agent_t *a)
 
     a->announce_pending = false;
     for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux) && !a->dead; s++) {
-        format_candidate(a, s, line, sizeof(line));
-        if (line[0] != '\0') {
-            a->cb.candidate(a->data, line);
+        for (int tcp = 0; tcp <= sfu_ice_mux_has_tcp(a->mux) && !a->dead;
+             tcp++)
+        {
+            format_candidate(a, s, tcp, line, sizeof(line));
+            if (line[0] != '\0') {
+                a->cb.candidate(a->data, line);
+            }
         }
     }
     if (!a->dead) {
@@ -574,5 +638,5 @@ agent_timer(sfu_ice_mux_client_t *client, gint64 now)
 }
 
 const sfu_ice_mux_client_ops_t sfu_ice_mux_agent_client_ops = {
-    agent_stun, agent_data, agent_timer,
+    agent_stun, agent_data, agent_timer, agent_closed,
 };

@@ -144,7 +144,7 @@ mux_add_remote_candidate(sfu_ice_t *base, const struct sfu_sdp_candidate *c,
     sfu_ice_mux_path_t p;
 
     if (c->transport != SFU_SDP_UDP) {
-        return 0;                 /* no ICE-TCP on the shared port */
+        return 0;                 /* passive ICE-TCP: peers connect to us */
     }
     if (sfu_ice_mux_path_set(&p, ip, c->port) != 0) {
         return -1;

@@ -63,8 +63,9 @@ typedef struct {
     bool         tcp;             /* gather ICE-TCP passive candidates */
     uint16_t     udp_port;        /* non-zero: every peer connection's ICE
                                      on this one UDP port per listen
-                                     address (ice_mux.h), UDP only, no
-                                     libnice; port_min/max and tcp unused */
+                                     address (ice_mux.h), with tcp also
+                                     on that TCP port; no libnice;
+                                     port_min/max unused */
     sfu_srtp_profile_t srtp_only; /* SFU_SRTP_NONE: offer and accept both,
                                      GCM first; else only this profile */
     unsigned     recv_buffer;     /* bytes of SO_RCVBUF per ICE socket;

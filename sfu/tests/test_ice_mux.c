@@ -15,20 +15,6 @@
 
 static const char *loopback[] = { "127.0.0.1", NULL };
 
-static uint16_t
-free_udp_port(void)
-{
-    struct sockaddr_in sin = { .sin_family = AF_INET };
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *) &sin, sizeof(sin));
-    getsockname(fd, (struct sockaddr *) &sin, &len);
-    close(fd);
-    return ntohs(sin.sin_port);
-}
-
 static bool
 both_connected_and_talk(struct end e[2], const char *what)
 {
@@ -284,8 +270,8 @@ main(void)
     sfu_transport_config_t mux2 = { .listen = loopback, .udp = true };
 
     sfu_log_init(SFU_LOG_WARN, 0);
-    mux.udp_port = free_udp_port();
-    mux2.udp_port = free_udp_port();
+    mux.udp_port = free_loopback_port(SOCK_DGRAM);
+    mux2.udp_port = free_loopback_port(SOCK_DGRAM);
     if (!ok(sfu_ice_global_init(&mux) == 0 && sfu_ice_global_init(&mux2) == 0,
             "two shared ports open (%u, %u)", mux.udp_port, mux2.udp_port))
     {

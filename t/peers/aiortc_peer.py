@@ -45,6 +45,10 @@ def setup(args):
     for i, ext in enumerate(audio):
         if ext.uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level":
             audio[i] = RTCRtpHeaderExtensionParameters(id=3, uri=ext.uri)
+    if args.tcp_only:
+        print("aiortc_peer.py: --tcp-only: aioice has no ICE-TCP",
+              file=sys.stderr)
+        sys.exit(2)
     if args.relay_only:
         rtcicetransport.Connection = functools.partial(
             rtcicetransport.Connection,

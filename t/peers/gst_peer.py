@@ -158,6 +158,8 @@ class GstMedia(sfu_peer.Media):
         ice = w.get_property("ice-agent")
         _KEEP.append(ice)
         ice.get_property("agent").add_local_address(address)
+        if self.args.tcp_only:
+            ice.set_property("ice-udp", False)
         w.connect("on-ice-candidate", self._on_ice_candidate, name)
         w.connect("notify::connection-state", self._on_state, name)
         if name == "subscribe":

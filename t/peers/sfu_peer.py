@@ -98,6 +98,9 @@ def parse_args(description, argv=None):
     p.add_argument("--relay-only", action="store_true",
                    help="use only TURN relay candidates (ice_servers from "
                    "the join)")
+    p.add_argument("--tcp-only", action="store_true",
+                   help="ICE-TCP only, no UDP candidates (gst_peer only: "
+                   "aioice has no ICE-TCP)")
     p.add_argument("--video-size", default="320x240",
                    help="published video WxH, at least 320x32 (default "
                    "320x240)")
