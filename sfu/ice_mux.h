@@ -78,6 +78,7 @@ typedef struct {
     uint64_t tcp_refused;        /* first frame no request that passed */
     uint64_t tcp_timed_out;      /* no such frame in time */
     uint64_t tcp_overflow;       /* over the unauthenticated limit */
+    uint64_t tcp_accept_paused;  /* accept ran out of fds or memory */
     uint64_t tcp_queue_drops;    /* frames dropped, send queue full */
 } sfu_ice_mux_stats_t;
 

@@ -38,11 +38,16 @@
 
 static gint64 auth_timeout_us = 10 * G_USEC_PER_SEC;
 
+/* out of descriptors or memory: the listener rests this long, as the
+   pending connection keeps it readable and would spin the loop */
+#define ACCEPT_PAUSE_MS      100
+
 typedef struct {
     sfu_ice_mux_tcp_t *tcp;
     int                fd;
     unsigned           sock;
-    guint              source_id;
+    guint              source_id;   /* the fd watch, or the pause's timer */
+    bool               starved;     /* paused since the last accept */
 } listener_t;
 
 typedef struct {
@@ -379,6 +384,17 @@ conn_new(sfu_ice_mux_tcp_t *t, const listener_t *l, int fd,
     g_source_unref(&c->source);
 }
 
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer data);
+
+static gboolean
+accept_resume(gpointer data)
+{
+    listener_t *l = data;
+
+    l->source_id = g_unix_fd_add(l->fd, G_IO_IN, on_accept, l);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_accept(gint fd, GIOCondition cond, gpointer data)
 {
@@ -393,11 +409,21 @@ on_accept(gint fd, GIOCondition cond, gpointer data)
                         SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (c < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                sfu_log_warn("ice tcp: accept: %s", g_strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+                || errno == ECONNABORTED)
+            {
+                break;
             }
-            break;
+            if (!l->starved) {
+                sfu_log_warn("ice tcp: accept: %s; pausing new connections",
+                             g_strerror(errno));
+                l->starved = true;
+            }
+            t->stats.tcp_accept_paused++;
+            l->source_id = g_timeout_add(ACCEPT_PAUSE_MS, accept_resume, l);
+            return G_SOURCE_REMOVE;
         }
+        l->starved = false;
         if (t->unauthenticated >= MAX_UNAUTHENTICATED
             || len > sizeof(((sfu_ice_mux_path_t *) NULL)->addr))
         {
@@ -516,5 +542,6 @@ sfu_ice_mux_tcp_stats(const sfu_ice_mux_tcp_t *t, sfu_ice_mux_stats_t *out)
     out->tcp_refused = t->stats.tcp_refused;
     out->tcp_timed_out = t->stats.tcp_timed_out;
     out->tcp_overflow = t->stats.tcp_overflow;
+    out->tcp_accept_paused = t->stats.tcp_accept_paused;
     out->tcp_queue_drops = t->stats.tcp_queue_drops;
 }

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -318,6 +319,56 @@ test_strangers(const sfu_transport_config_t *mux,
     pair_free(e);
 }
 
+/*
+ * Out of descriptors, the pending connection keeps the listener readable:
+ * the listener rests (ACCEPT_PAUSE_MS, 100 ms) instead of waking the loop
+ * without end, and takes the connection once descriptors are back.
+ */
+static void
+test_out_of_fds(const sfu_transport_config_t *mux)
+{
+    sfu_ice_mux_stats_t before, after;
+    struct rlimit saved, low;
+    int fd, spare[64];
+    unsigned n_spare = 0, wakeups = 0;
+    gint64 end;
+
+    run_until(never, NULL, 0.5);      /* closes the loop had pending */
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &before);
+    getrlimit(RLIMIT_NOFILE, &saved);
+    fd = tcp_connect(mux->udp_port);
+    /* no descriptor left under the limit: the lowest free one becomes the
+       limit, and every hole below it is taken */
+    low = saved;
+    low.rlim_cur = (rlim_t) dup(0);
+    close((int) low.rlim_cur);
+    setrlimit(RLIMIT_NOFILE, &low);
+    while (n_spare < G_N_ELEMENTS(spare) && (spare[n_spare] = dup(0)) >= 0) {
+        n_spare++;
+    }
+    end = g_get_monotonic_time() + G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        wakeups += g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &after);
+    ok(after.tcp_accept_paused - before.tcp_accept_paused >= 3
+       && after.tcp_accept_paused - before.tcp_accept_paused <= 15
+       && after.tcp_accepted == before.tcp_accepted && wakeups <= 40,
+       "out of descriptors for 1 s: %llu pauses of the listener, %u wake-ups",
+       (unsigned long long) (after.tcp_accept_paused
+                             - before.tcp_accept_paused), wakeups);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    while (n_spare > 0) {
+        close(spare[--n_spare]);
+    }
+    run_until(never, NULL, 0.5);
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &after);
+    ok(after.tcp_accepted == before.tcp_accepted + 1,
+       "descriptors back: the waiting connection is accepted");
+    close(fd);
+}
+
 int
 main(void)
 {
@@ -340,6 +391,7 @@ main(void)
     test_restart(&mux, &nice);
     test_peer_closes(&mux, &nice);
     test_strangers(&mux, &nice);
+    test_out_of_fds(&mux);
     sfu_ice_global_cleanup();
     return tap_done();
 }
