@@ -69,10 +69,6 @@ int sfu_ice_restart(sfu_ice_t *ice);
  * Sends on the selected pair; 0, or -1 if there is none or it failed.  On
  * a UDP pair that is not relayed it goes straight to the socket, not
  * through libnice; sfu_ice_sends_direct says whether the last send did.
- * On the shared port, inside its dispatch, 0 means queued (the bytes
- * copied, pkt free at once) for a sendmmsg before the dispatch returns;
- * the kernel refusing it then is counted in the mux's stats, not here
- * (ice_mux.h).
  */
 int sfu_ice_send(sfu_ice_t *ice, const uint8_t *pkt, size_t len);
 bool sfu_ice_sends_direct(const sfu_ice_t *ice);

@@ -10,17 +10,10 @@
  * datagrams at a time into buffers allocated once, up to RECV_ROUNDS
  * batches (then yields so the module link, at a higher priority, is not
  * starved; GLib comes back at once if more is queued).
- *
- * What the clients send to UDP paths while the mux dispatches is queued
- * per socket (ice_mux_sendq.c) and goes out with sendmmsg when a queue
- * is full and before the dispatch returns, so nothing waits for the
- * next wake-up; sends from anywhere else (the module link, DTLS and RTCP
- * timers on their own sources) go straight out with sendto.
  */
 
 #include "ice_mux.h"
 
-#include "ice_mux_sendq.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -48,8 +41,6 @@ struct sfu_ice_mux {
     int                     fd[MAX_SOCKETS];
     gpointer                tag[MAX_SOCKETS];
     sfu_ice_mux_path_t      local[MAX_SOCKETS];
-    sfu_ice_mux_sendq_t    *sendq[MAX_SOCKETS];
-    bool                    dispatching; /* UDP sends are queued */
 
     GHashTable             *ufrags;      /* char * -> client */
     GHashTable             *paths;       /* path * -> client */
@@ -364,7 +355,6 @@ mux_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 
     (void) callback;
     (void) data;
-    mux->dispatching = true;
     for (unsigned s = 0; s < mux->n_socks; s++) {
         if (g_source_query_unix_fd(source, mux->tag[s]) & G_IO_IN) {
             read_socket(mux, s);
@@ -372,10 +362,6 @@ mux_dispatch(GSource *source, GSourceFunc callback, gpointer data)
     }
     if (ready >= 0 && ready <= g_get_monotonic_time()) {
         run_timers(mux);
-    }
-    mux->dispatching = false;
-    for (unsigned s = 0; s < mux->n_socks; s++) {
-        sfu_ice_mux_sendq_flush(mux->sendq[s]);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -424,7 +410,6 @@ open_socket(sfu_ice_mux_t *mux, const struct sockaddr *sa, socklen_t len,
         return -1;
     }
     mux->fd[mux->n_socks] = fd;
-    mux->sendq[mux->n_socks] = sfu_ice_mux_sendq_new(fd);
     memcpy(&mux->local[mux->n_socks].addr, sa, len);
     mux->local[mux->n_socks].len = len;
     mux->local[mux->n_socks].sock = mux->n_socks;
@@ -485,7 +470,6 @@ static void
 mux_free(sfu_ice_mux_t *mux)
 {
     for (unsigned s = 0; s < mux->n_socks; s++) {
-        sfu_ice_mux_sendq_free(mux->sendq[s]);
         close(mux->fd[s]);
     }
     g_hash_table_destroy(mux->ufrags);
@@ -638,48 +622,20 @@ sfu_ice_mux_remove_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
     }
 }
 
-/* Queued inside a dispatch (flushed before it returns), else sendto;
-   a datagram too large for a slot goes after what is queued before it. */
-static int
-send_udp(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
-         const uint8_t *buf, size_t len)
-{
-    sfu_ice_mux_sendq_t *q = mux->sendq[to->sock];
-    ssize_t n;
-
-    if (mux->dispatching && sfu_ice_mux_sendq_fits(len)) {
-        sfu_ice_mux_sendq_add(q, &to->addr.sa, to->len, buf, len);
-        return 0;
-    }
-    sfu_ice_mux_sendq_flush(q);
-    do {
-        n = sendto(mux->fd[to->sock], buf, len, 0, &to->addr.sa, to->len);
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t) len) {
-        return -1;
-    }
-    mux->stats.sent_direct++;
-    return 0;
-}
-
 int
 sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
                  const uint8_t *buf, size_t len)
 {
-    return send_udp(mux, to, buf, len);
+    ssize_t n;
+
+    do {
+        n = sendto(mux->fd[to->sock], buf, len, 0, &to->addr.sa, to->len);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t) len ? 0 : -1;
 }
 
 void
 sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out)
 {
     *out = mux->stats;
-    for (unsigned s = 0; s < mux->n_socks; s++) {
-        sfu_ice_mux_sendq_stats_t q;
-
-        sfu_ice_mux_sendq_stats(mux->sendq[s], &q);
-        out->sent_batched += q.sent;
-        out->send_batches += q.batches;
-        out->send_failed += q.failed;
-        out->send_queued += sfu_ice_mux_sendq_queued(mux->sendq[s]);
-    }
 }

@@ -65,11 +65,6 @@ typedef struct {
     uint64_t stun_bad;           /* malformed, bad fingerprint */
     uint64_t stun_unknown_ufrag; /* answered 401 */
     uint64_t stun_unrouted;      /* response or indication for nobody */
-    uint64_t sent_direct;        /* sendto, outside a dispatch */
-    uint64_t sent_batched;       /* queued in a dispatch, taken by sendmmsg */
-    uint64_t send_batches;       /* sendmmsg calls that sent any */
-    uint64_t send_failed;        /* queued, refused by the kernel: lost */
-    uint64_t send_queued;        /* queued now: 0 but inside a dispatch */
 } sfu_ice_mux_stats_t;
 
 /* Opens the sockets for cfg->udp_port (process-wide, from
@@ -102,14 +97,7 @@ void sfu_ice_mux_add_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
 void sfu_ice_mux_remove_path(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *p,
                              sfu_ice_mux_client_t *c);
 
-/*
- * Sends on the path's socket.  Inside the mux's dispatch (any client
- * callback) the datagram is copied into the socket's send queue and 0
- * says only that: it goes out with sendmmsg before the dispatch returns,
- * and the kernel refusing it then is counted (send_failed), not
- * reported.  Elsewhere (and for a datagram over 1500 bytes) it is one
- * sendto: 0, or -1 if it failed.  buf may be reused at once either way.
- */
+/* sendto on the path's socket: 0, or -1. */
 int sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
                      const uint8_t *buf, size_t len);
 
