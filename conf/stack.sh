@@ -24,8 +24,9 @@
 #   SFU_RTC_UDP_PORT               empty: a UDP port per peer connection;
 #                                  a port: worker i serves all its peer
 #                                  connections on port + i - 1 (sfu-worker
-#                                  --rtc-udp-port; one firewall rule per
-#                                  worker, no ICE-TCP)
+#                                  --rtc-udp-port; UDP and passive ICE-TCP
+#                                  on that port number: one firewall rule
+#                                  per worker and protocol)
 # Every process talks to the others on 127.0.0.1 (containers share the
 # host's network), so no name is ever resolved.
 # shellcheck shell=bash

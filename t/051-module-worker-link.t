@@ -140,7 +140,7 @@ my $ngx = SFUTest::HTTP->start_nginx(
     sfu_worker unix:$sock1;
     sfu_worker unix:w2.sock;
     sfu_worker_ping_interval 300ms;
-    sfu_worker_ping_timeout 1s;
+    sfu_worker_ping_timeout 3s;
 HTTP
     config => 'location = /health { sfu_health; }');
 my $ng = $ngx->{pid};
@@ -209,7 +209,7 @@ ok(wait_for(sub { count($errlog, $again1) == 2 }, 8),
 
 kill 'STOP', $w2;
 my $frozen = qr/\[error\] \d+#\d+: sfu worker "\Q$sock2\E" is down: nothing received within sfu_worker_ping_timeout/;
-ok(wait_for(sub { count($errlog, $frozen) == 2 }),
+ok(wait_for(sub { count($errlog, $frozen) == 2 }, 10),
    'a worker that stays silent for sfu_worker_ping_timeout is reported down');
 kill 'CONT', $w2;
 ok(wait_for(sub { count($errlog, $again2) == 4 }, 8),
