@@ -141,6 +141,21 @@ STAMP_MAGIC = 0xA5
 STAMP_BITS = STAMP_COLS * STAMP_ROWS
 AUDIO_RATE = 48000
 AUDIBLE_RMS = 500        # a tone at amplitude 8000 has an RMS of ~5700
+TONE_FRAMES = 500        # the audible frames a tone is estimated from
+
+
+def tone_of(frames):
+    """The tone in Hz of audible frames given as (zero crossings, samples).
+
+    Zero crossings pooled over the frames whose own estimate is within 15 %
+    of the frames' median: a frame the decoder concealed after a late or
+    lost packet (a loaded machine) is noisy, crosses zero far more often,
+    and would pull a plain average off the tone.
+    """
+    hz = [c / 2 / (n / AUDIO_RATE) for c, n in frames]
+    mid = float(numpy.median(hz))
+    kept = [f for f, h in zip(frames, hz) if abs(h - mid) <= 0.15 * mid] or frames
+    return sum(c for c, _ in kept) / 2 / (sum(n for _, n in kept) / AUDIO_RATE)
 
 
 def tag_for(name):
@@ -315,7 +330,8 @@ class Counter:
         self.on_change = on_change
         self.owners = {}                # mid -> participant id
         self.remotes = {}               # participant id -> Remote
-        self.zero_crossings = {}        # participant id -> [crossings, samples]
+        self.tone_frames = {}           # participant id -> [(crossings, samples)]
+        self.last_sign = {}             # participant id -> sign of its last sample
 
     def set_offer(self, sdp):
         self.owners = {mid: stream or f"mid:{mid}"
@@ -351,13 +367,19 @@ class Counter:
         rms = float(numpy.sqrt(numpy.mean(samples.astype(numpy.float64) ** 2)))
         if rms >= AUDIBLE_RMS:
             k["audible"] = k.get("audible", 0) + 1
-            zc = self.zero_crossings.setdefault(who, [0, 0])
+            # the crossing between two frames counts too (the frame before
+            # ends with its sign)
             signs = numpy.signbit(samples)
-            zc[0] += int(numpy.count_nonzero(signs[1:] != signs[:-1]))
-            zc[1] += len(samples)
-            k["tone_hz"] = round(zc[0] / 2 / (zc[1] / AUDIO_RATE))
+            before = self.last_sign.get(who, signs[0])
+            self.last_sign[who] = signs[-1]
+            frames = self.tone_frames.setdefault(who, [])
+            frames.append((int(numpy.count_nonzero(signs[1:] != signs[:-1]))
+                           + int(before != signs[0]), len(samples)))
+            del frames[:-TONE_FRAMES]
+            k["tone_hz"] = round(tone_of(frames))
         else:
             k.setdefault("audible", 0)
+            self.last_sign.pop(who, None)
         self.on_change()
 
     def met(self):
