@@ -170,7 +170,9 @@ sub pg_reset_db {
 sub psql {
     my ($sql) = @_;
     pg_port();
-    my $conn = $ENV{TEST_NGINX_PG_CONNINFO};
+    # the tests' own queries wait longer for a connection than nginx's
+    # conninfo says (2 s): a loaded machine may take that long to accept
+    (my $conn = $ENV{TEST_NGINX_PG_CONNINFO}) =~ s/connect_timeout=\d+/connect_timeout=15/;
     my $out = run('psql', '-X', '-q', '-A', '-t', '-F', "\t", '-P', 'null=\\N',
                   '-v', 'ON_ERROR_STOP=1', $conn, '-c', $sql);
     return map { [ map { $_ eq '\\N' ? undef : $_ } split /\t/, $_, -1 ] }
