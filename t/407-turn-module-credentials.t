@@ -100,7 +100,8 @@ sub allocate_code {
     my ($server) = @_;
     my $r = SFUTurn::Client->new(port => $turn->{port}, username => $server->{username},
                                  password => $server->{credential})->allocate;
-    return $r->{ok} ? 'ok' : $r->{code};
+    # the reason too, so that a failure says what coturn answered
+    return $r->{ok} ? 'ok' : $r->{code} == 401 ? 401 : "$r->{code} $r->{reason}";
 }
 
 my $ngx = start_nginx('10m');
