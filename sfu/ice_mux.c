@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <ifaddrs.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -667,12 +668,68 @@ sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
 }
 
 void
+sfu_ice_mux_count_bad_credentials(sfu_ice_mux_t *mux)
+{
+    mux->stats.stun_bad_credentials++;
+}
+
+/*
+ * The kernel's sk_drops of a socket, as /proc/net/udp's "drops" shows it:
+ * datagrams it could not queue (the receive buffer full) or checksum, and
+ * those the --rtc-peer-networks filter refused.  0 if the kernel cannot
+ * say (SO_MEMINFO is Linux 4.12).
+ */
+static uint64_t
+socket_drops(int fd)
+{
+    uint32_t meminfo[SK_MEMINFO_VARS];
+    socklen_t len = sizeof(meminfo);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) != 0
+        || len <= SK_MEMINFO_DROPS * sizeof(meminfo[0]))
+    {
+        return 0;
+    }
+    return meminfo[SK_MEMINFO_DROPS];
+}
+
+void
 sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out)
 {
     *out = mux->stats;
+    for (unsigned s = 0; s < mux->n_socks; s++) {
+        out->kernel_drops += socket_drops(mux->fd[s]);
+    }
     if (mux->tcp != NULL) {
         sfu_ice_mux_tcp_stats(mux->tcp, out);
     }
+}
+
+bool
+sfu_ice_mux_stats_all(sfu_ice_mux_stats_t *out)
+{
+    sfu_ice_mux_stats_t s;
+
+    memset(out, 0, sizeof(*out));
+    for (GSList *l = muxes; l != NULL; l = l->next) {
+        sfu_ice_mux_stats(l->data, &s);
+        out->datagrams += s.datagrams;
+        out->stun_requests += s.stun_requests;
+        out->stun_responses += s.stun_responses;
+        out->unknown_source += s.unknown_source;
+        out->kernel_drops += s.kernel_drops;
+        out->stun_bad += s.stun_bad;
+        out->stun_unknown_ufrag += s.stun_unknown_ufrag;
+        out->stun_bad_credentials += s.stun_bad_credentials;
+        out->stun_unrouted += s.stun_unrouted;
+        out->tcp_accepted += s.tcp_accepted;
+        out->tcp_refused += s.tcp_refused;
+        out->tcp_timed_out += s.tcp_timed_out;
+        out->tcp_overflow += s.tcp_overflow;
+        out->tcp_accept_paused += s.tcp_accept_paused;
+        out->tcp_queue_drops += s.tcp_queue_drops;
+    }
+    return muxes != NULL;
 }
 
 bool

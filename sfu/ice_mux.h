@@ -67,11 +67,16 @@ struct sfu_ice_mux_client {
     sfu_ice_mux_client_t *prev, *next;
 };
 
+/* Counted since the mux opened; the worker's pong reports them
+   (proto.c, PROTOCOL.md "shared_port"). */
 typedef struct {
     uint64_t datagrams, stun_requests, stun_responses;
     uint64_t unknown_source;     /* not STUN, from no registered path */
+    uint64_t kernel_drops;       /* the sockets' drop counts (read by
+                                    sfu_ice_mux_stats, not counted here) */
     uint64_t stun_bad;           /* malformed, bad fingerprint */
-    uint64_t stun_unknown_ufrag; /* answered 401 */
+    uint64_t stun_unknown_ufrag; /* no USERNAME/integrity, unknown ufrag */
+    uint64_t stun_bad_credentials; /* the ufrag's client refused it (401) */
     uint64_t stun_unrouted;      /* response or indication for nobody */
     /* ICE-TCP */
     uint64_t tcp_accepted;
@@ -134,6 +139,15 @@ int sfu_ice_mux_path_set(sfu_ice_mux_path_t *p, const char *ip,
 /* "ip:port" */
 void sfu_ice_mux_format(const struct sockaddr *sa, char *out, size_t size);
 
+/* A client refused a binding request routed to it by its ufrag: the
+   integrity or the remote ufrag did not match (it answers 401 itself). */
+void sfu_ice_mux_count_bad_credentials(sfu_ice_mux_t *mux);
+
+/* The mux's counters, kernel_drops read from its sockets now (one
+   getsockopt each: nothing per packet). */
 void sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out);
+/* Every open mux's counters added up (a worker serves one shared port);
+   false, and out zeroed, when none is open. */
+bool sfu_ice_mux_stats_all(sfu_ice_mux_stats_t *out);
 
 #endif

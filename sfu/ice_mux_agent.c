@@ -424,6 +424,7 @@ on_request(agent_t *a, const sfu_ice_mux_path_t *from,
     {
         sfu_log_debug("ice %p: binding request refused (credentials)",
                       (void *) a);
+        sfu_ice_mux_count_bad_credentials(a->mux);
         send_response(a, from, m, NULL, SFU_STUN_ERR_UNAUTHORIZED);
         return;
     }

@@ -6,12 +6,14 @@
  */
 
 #include "proto.h"
+#include "ice_mux.h"
 #include "log.h"
 #include "packet_cache.h"
 #include "room.h"
 #include "room_admin.h"
 #include "signaling.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,20 +71,80 @@ sfu_proto_error(sfu_conn_t *c, json_t *request, const char *code,
                                           "code", code, "message", text));
 }
 
+/* The shared port's counters, by their names in "shared_port". */
+static const struct {
+    const char *name;
+    size_t      offset;
+} proto_port_counters[] = {
+    { "udp_datagrams", offsetof(sfu_ice_mux_stats_t, datagrams) },
+    { "udp_unknown_source", offsetof(sfu_ice_mux_stats_t, unknown_source) },
+    { "udp_kernel_drops", offsetof(sfu_ice_mux_stats_t, kernel_drops) },
+    { "stun_requests", offsetof(sfu_ice_mux_stats_t, stun_requests) },
+    { "stun_responses", offsetof(sfu_ice_mux_stats_t, stun_responses) },
+    { "stun_malformed", offsetof(sfu_ice_mux_stats_t, stun_bad) },
+    { "stun_unknown_ufrag",
+      offsetof(sfu_ice_mux_stats_t, stun_unknown_ufrag) },
+    { "stun_bad_credentials",
+      offsetof(sfu_ice_mux_stats_t, stun_bad_credentials) },
+    { "stun_unrouted", offsetof(sfu_ice_mux_stats_t, stun_unrouted) },
+    { "tcp_accepted", offsetof(sfu_ice_mux_stats_t, tcp_accepted) },
+    { "tcp_refused", offsetof(sfu_ice_mux_stats_t, tcp_refused) },
+    { "tcp_auth_timeouts", offsetof(sfu_ice_mux_stats_t, tcp_timed_out) },
+    { "tcp_over_limit", offsetof(sfu_ice_mux_stats_t, tcp_overflow) },
+    { "tcp_accept_pauses",
+      offsetof(sfu_ice_mux_stats_t, tcp_accept_paused) },
+    { "tcp_send_drops", offsetof(sfu_ice_mux_stats_t, tcp_queue_drops) },
+};
+
+/* Adds "shared_port": {"udp_datagrams": N, ...} to msg if the worker
+   serves one; 0, or -1 out of memory. */
+static int
+proto_shared_port(json_t *msg)
+{
+    sfu_ice_mux_stats_t stats;
+    json_t *port;
+    uint64_t value;
+
+    if (!sfu_ice_mux_stats_all(&stats)) {
+        return 0;
+    }
+    port = json_object();
+    if (port == NULL || json_object_set_new(msg, "shared_port", port) != 0) {
+        return -1;
+    }
+    for (size_t i = 0;
+         i < sizeof(proto_port_counters) / sizeof(proto_port_counters[0]);
+         i++)
+    {
+        memcpy(&value, (const char *) &stats + proto_port_counters[i].offset,
+               sizeof(value));
+        /* json_int_t is signed: 2^63 of anything is never reached */
+        if (json_object_set_new(port, proto_port_counters[i].name,
+                                json_integer((json_int_t) value))
+            != 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /*
- * The live counts: on the hello and on every pong, so the module's gauges
- * follow them within a ping interval.  Adds them to msg and returns it.
+ * The live counts and the shared port's counters: on the hello and on
+ * every pong, so the module's figures follow them within a ping interval.
+ * Adds them to msg and returns it.
  */
 static json_t *
 proto_with_live(json_t *msg)
 {
     if (msg != NULL
-        && json_object_update_new(msg, json_pack(
-               "{s:I, s:I, s:I}",
-               "rooms", (json_int_t) sfu_rooms_count(),
-               "participants", (json_int_t) sfu_rooms_participants(),
-               "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()))
-           != 0)
+        && (json_object_update_new(msg, json_pack(
+                "{s:I, s:I, s:I}",
+                "rooms", (json_int_t) sfu_rooms_count(),
+                "participants", (json_int_t) sfu_rooms_participants(),
+                "packet_cache_bytes", (json_int_t) sfu_packet_cache_bytes()))
+            != 0
+            || proto_shared_port(msg) != 0))
     {
         json_decref(msg);
         return NULL;

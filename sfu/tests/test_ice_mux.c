@@ -1,4 +1,4 @@
-/* The shared ICE UDP port on 127.0.0.1: against libnice in both roles, two mux agents, one port for many, strangers' packets, restart, consent. */
+/* The shared ICE UDP port on 127.0.0.1: against libnice in both roles, two mux agents, one port for many, strangers' packets, restart, consent, the kernel's drops. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -190,15 +190,84 @@ test_strangers(const sfu_transport_config_t *mux,
 
     sfu_ice_mux_stats(sfu_ice_mux_find(mux), &after);
     ok(after.unknown_source >= before.unknown_source + 2
-       && after.stun_unknown_ufrag == before.stun_unknown_ufrag + 1,
+       && after.stun_unknown_ufrag == before.stun_unknown_ufrag + 1
+       && after.stun_bad_credentials == before.stun_bad_credentials + 1,
        "dropped and refused datagrams counted (%llu unknown source, "
-       "%llu unknown ufrag)",
+       "%llu unknown ufrag, %llu bad credentials)",
        (unsigned long long) (after.unknown_source - before.unknown_source),
        (unsigned long long) (after.stun_unknown_ufrag
-                             - before.stun_unknown_ufrag));
+                             - before.stun_unknown_ufrag),
+       (unsigned long long) (after.stun_bad_credentials
+                             - before.stun_bad_credentials));
     ok(e[1].state == SFU_ICE_CONNECTED && pair_talks(e, "after strangers"),
        "the call keeps flowing");
     pair_free(e);
+    close(fd);
+}
+
+struct flood {
+    const sfu_transport_config_t *mux;
+    sfu_ice_mux_stats_t           before;
+    uint64_t                      sent;
+};
+
+/* every datagram sent is either read or dropped by the kernel */
+static bool
+flood_accounted(void *arg)
+{
+    struct flood *f = arg;
+    sfu_ice_mux_stats_t now;
+
+    sfu_ice_mux_stats(sfu_ice_mux_find(f->mux), &now);
+    return (now.datagrams - f->before.datagrams)
+           + (now.kernel_drops - f->before.kernel_drops) == f->sent;
+}
+
+/*
+ * More datagrams than the socket's receive buffer holds, sent while the
+ * loop does not read: the kernel drops the rest, and the mux says how
+ * many (its socket's drop count, read when asked).
+ */
+static void
+test_kernel_drops(const sfu_transport_config_t *mux,
+                  const sfu_transport_config_t *mux2)
+{
+    struct sockaddr_in to = { .sin_family = AF_INET,
+                              .sin_port = htons(mux->udp_port) };
+    sfu_ice_mux_stats_t one, two, all;
+    struct flood f = { .mux = mux };
+    uint8_t junk[1200];
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    memset(junk, 0xee, sizeof(junk));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &f.before);
+    is_int(f.before.kernel_drops, 0, "no drops before the flood");
+    for (int i = 0; i < 20000; i++) {
+        if (sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *) &to,
+                   sizeof(to)) == (ssize_t) sizeof(junk))
+        {
+            f.sent++;
+        }
+    }
+    ok(run_until(flood_accounted, &f, 20),
+       "%llu datagrams sent: each read or counted as dropped",
+       (unsigned long long) f.sent);
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux), &one);
+    ok(one.kernel_drops > 0, "the kernel dropped some (%llu)",
+       (unsigned long long) one.kernel_drops);
+    is_int(one.unknown_source - f.before.unknown_source,
+           one.datagrams - f.before.datagrams,
+           "those read came from an unknown source");
+
+    sfu_ice_mux_stats(sfu_ice_mux_find(mux2), &two);
+    ok(sfu_ice_mux_stats_all(&all)
+       && all.datagrams == one.datagrams + two.datagrams
+       && all.kernel_drops == one.kernel_drops + two.kernel_drops
+       && all.unknown_source == one.unknown_source + two.unknown_source
+       && all.stun_bad_credentials
+          == one.stun_bad_credentials + two.stun_bad_credentials,
+       "all shared ports: the sum of each");
     close(fd);
 }
 
@@ -268,6 +337,7 @@ main(void)
     sfu_transport_config_t nice = { .listen = loopback, .udp = true };
     sfu_transport_config_t mux = { .listen = loopback, .udp = true };
     sfu_transport_config_t mux2 = { .listen = loopback, .udp = true };
+    sfu_ice_mux_stats_t none = { .datagrams = 1 };
 
     sfu_log_init(SFU_LOG_WARN, 0);
     mux.udp_port = free_loopback_port(SOCK_DGRAM);
@@ -287,7 +357,10 @@ main(void)
     test_restart(&mux, &nice, true);
     test_restart(&mux, &nice, false);
     test_consent(&mux, &nice);
+    test_kernel_drops(&mux, &mux2);
 
     sfu_ice_global_cleanup();
+    ok(!sfu_ice_mux_stats_all(&none) && none.datagrams == 0,
+       "no shared port open: no counters");
     return tap_done();
 }
