@@ -28,7 +28,7 @@ FUZZ_SMOKE   ?= -runs=20000
 FUZZ_TIME    ?= 300
 MODULE_FUZZ  := $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_jwt \
                 $(BUILD)/fuzz/fuzz_ws_frame $(BUILD)/fuzz/fuzz_signal_msg \
-                $(BUILD)/fuzz/fuzz_procstat
+                $(BUILD)/fuzz/fuzz_procstat $(BUILD)/fuzz/fuzz_port_counters
 
 .PHONY: all module sfu turn deps test run bench-api bench-call bench bench-quick \
         fuzz fuzz-smoke clean
@@ -90,6 +90,12 @@ $(BUILD)/fuzz/fuzz_procstat: ngx_module/fuzz/fuzz_procstat.c \
 		ngx_module/ngx_http_sfu_procstat.c ngx_module/ngx_http_sfu_procstat.h
 	mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -o $@
+
+$(BUILD)/fuzz/fuzz_port_counters: ngx_module/fuzz/fuzz_port_counters.c \
+		ngx_module/ngx_http_sfu_port_counters.c \
+		ngx_module/ngx_http_sfu_port_counters.h
+	mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ingx_module $(filter %.c,$^) -ljansson -o $@
 
 # a fresh work folder first: libFuzzer writes new inputs there, not into git
 fuzz-smoke: $(MODULE_FUZZ)

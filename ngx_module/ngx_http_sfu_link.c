@@ -13,6 +13,7 @@
 
 #include "ngx_http_sfu_link_conn.h"
 #include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_port_counters.h"
 
 
 #define NGX_HTTP_SFU_LINK_BACKOFF_MIN  100
@@ -517,6 +518,8 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 
         link->state = NGX_HTTP_SFU_LINK_UP;
         link->backoff = NGX_HTTP_SFU_LINK_BACKOFF_MIN;
+        link->worker_pid = json_integer_value(json_object_get(msg, "pid"));
+        link->port_bad = 0;
 
         ngx_log_error(NGX_LOG_NOTICE, &link->log, 0,
                       "sfu worker \"%V\" is up%s (worker %L, pid %L)",
@@ -525,8 +528,7 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
                       ? " again" : "",
                       (int64_t) json_integer_value(json_object_get(msg,
                                                                    "worker")),
-                      (int64_t) json_integer_value(json_object_get(msg,
-                                                                   "pid")));
+                      (int64_t) link->worker_pid);
 
         link->reported = NGX_HTTP_SFU_LINK_REPORTED_UP;
 
@@ -580,12 +582,18 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 }
 
 
-/* the worker's own counts, in hello and pong (older workers send none) */
+/*
+ * the worker's own counts, in hello and pong (older workers send none),
+ * and its shared port's counters (none: it has no shared port)
+ */
 
 static void
 ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
 {
-    json_t  *rooms, *participants, *cache_bytes;
+    int          port;
+    json_t      *rooms, *participants, *cache_bytes;
+    uint64_t     counters[NGX_HTTP_SFU_PORT_COUNTERS];
+    const char  *bad;
 
     rooms = json_object_get(msg, "rooms");
     participants = json_object_get(msg, "participants");
@@ -600,5 +608,20 @@ ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
         ngx_http_sfu_metrics_live_set(link->index,
                                       json_integer_value(rooms),
                                       json_integer_value(participants));
+    }
+
+    port = ngx_http_sfu_port_counters_parse(msg, counters, &bad);
+
+    if (port >= 0) {
+        ngx_http_sfu_metrics_port_set(link->index, link->worker_pid,
+                                      port ? counters : NULL);
+
+    } else if (!link->port_bad) {
+        ngx_log_error(NGX_LOG_WARN, &link->log, 0,
+                      "sfu worker \"%V\" sent an invalid \"shared_port\" "
+                      "(field \"%s\"): its shared port's counters are not "
+                      "updated",
+                      &link->path, bad);
+        link->port_bad = 1;
     }
 }

@@ -59,6 +59,9 @@ typedef struct {
     ngx_msec_t                 rtt;
     ngx_msec_t                 heard;       /* when bytes last came */
 
+    json_int_t                 worker_pid;  /* in its hello */
+    ngx_uint_t                 port_bad;    /* a bad "shared_port", logged */
+
     /* bytes read, not yet a frame; the connection's lifetime */
     u_char                    *in;
     size_t                     in_len;

@@ -11,6 +11,7 @@
 #include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_pg.h"
 #include "ngx_http_sfu_link.h"
+#include "ngx_http_sfu_port_counters.h"
 
 
 #define NGX_HTTP_SFU_ENDPOINT_LEN  48
@@ -24,11 +25,20 @@ typedef struct {
 } ngx_http_sfu_metrics_slot_t;
 
 
+/* a worker's shared-port counters */
+typedef struct {
+    ngx_atomic_t                  reported;    /* 0: it has no shared port */
+    ngx_atomic_t                  pid;
+    ngx_atomic_t                  values[NGX_HTTP_SFU_PORT_COUNTERS];
+} ngx_http_sfu_metrics_port_t;
+
+
 typedef struct {
     ngx_atomic_t                  metrics[NGX_HTTP_SFU_METRIC_LAST];
     ngx_atomic_t                  live_rooms[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  live_participants[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  live_cache_bytes[NGX_HTTP_SFU_LINKS_MAX];
+    ngx_http_sfu_metrics_port_t   port[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  other;       /* the table is full */
     ngx_atomic_t                  nslots;
     ngx_http_sfu_metrics_slot_t   slots[NGX_HTTP_SFU_METRICS_SLOTS];
@@ -53,6 +63,8 @@ static ngx_int_t ngx_http_sfu_metrics_start(ngx_http_request_t *r,
     const char *endpoint);
 static ngx_http_sfu_metrics_shm_t *ngx_http_sfu_metrics_shm(void);
 static ngx_atomic_int_t ngx_http_sfu_metrics_live_sum(ngx_atomic_t *slots);
+static u_char *ngx_http_sfu_metrics_port(u_char *p, u_char *last,
+    ngx_http_sfu_metrics_shm_t *sh);
 static ngx_int_t ngx_http_sfu_metrics_send(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *type, u_char *body, size_t len);
 
@@ -227,6 +239,51 @@ ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes)
 
 
 void
+ngx_http_sfu_metrics_port_set(ngx_uint_t link, ngx_atomic_int_t pid,
+    const uint64_t *values)
+{
+    ngx_uint_t                    i;
+    ngx_slab_pool_t              *shpool;
+    ngx_http_sfu_main_conf_t     *smcf;
+    ngx_http_sfu_metrics_port_t  *port;
+    ngx_http_sfu_metrics_shm_t   *sh;
+
+    sh = ngx_http_sfu_metrics_shm();
+
+    if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
+        return;
+    }
+
+    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_sfu_module);
+    shpool = (ngx_slab_pool_t *) smcf->shm_zone->shm.addr;
+    port = &sh->port[link];
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    if (values == NULL) {
+        port->reported = 0;
+
+    } else if (!port->reported || port->pid != (ngx_atomic_uint_t) pid) {
+        for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
+            port->values[i] = (ngx_atomic_uint_t) values[i];
+        }
+
+        port->pid = (ngx_atomic_uint_t) pid;
+        port->reported = 1;
+
+    } else {
+        for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
+            port->values[i] = ngx_max(port->values[i],
+                                      (ngx_atomic_uint_t) values[i]);
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+void
 ngx_http_sfu_metrics_participants(ngx_str_t *room, ngx_atomic_int_t delta)
 {
     ngx_uint_t                   link;
@@ -378,7 +435,9 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
     u_char                       *p, *last, *body;
     size_t                        size;
     ngx_int_t                     rc;
+    ngx_str_t                     path;
     ngx_uint_t                    i, n;
+    ngx_msec_t                    rtt;
     ngx_core_conf_t              *ccf;
     ngx_atomic_int_t              value;
     ngx_http_sfu_metric_t        *m;
@@ -399,8 +458,17 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
 
     n = sh->nslots;
 
-    /* fixed text, then a line per slot: endpoint escaped at most twice */
-    size = 2048 + (n + 1) * (128 + 2 * NGX_HTTP_SFU_ENDPOINT_LEN);
+    /*
+     * fixed text, then a line per slot: endpoint escaped at most twice;
+     * the shared-port counters: their help, and a line per worker, its
+     * path escaped at most twice
+     */
+    size = 2048 + (n + 1) * (128 + 2 * NGX_HTTP_SFU_ENDPOINT_LEN)
+           + NGX_HTTP_SFU_PORT_COUNTERS * 512;
+
+    for (i = 0; ngx_http_sfu_link_status(i, &path, &rtt) != NGX_ERROR; i++) {
+        size += NGX_HTTP_SFU_PORT_COUNTERS * (128 + 2 * path.len);
+    }
 
     body = ngx_pnalloc(r->pool, size);
     if (body == NULL) {
@@ -465,9 +533,57 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
                          &m->name, value);
     }
 
+    p = ngx_http_sfu_metrics_port(p, last, sh);
+
     return ngx_http_sfu_metrics_send(r, NGX_HTTP_OK,
                                      &ngx_http_sfu_metrics_type,
                                      body, p - body);
+}
+
+
+/* each shared-port counter that some worker reports, a line per worker */
+
+static u_char *
+ngx_http_sfu_metrics_port(u_char *p, u_char *last,
+    ngx_http_sfu_metrics_shm_t *sh)
+{
+    ngx_str_t                           path;
+    ngx_msec_t                          rtt;
+    ngx_uint_t                          i, k, n;
+    const ngx_http_sfu_port_counter_t  *c;
+
+    n = ngx_min(ngx_http_sfu_link_count(), NGX_HTTP_SFU_LINKS_MAX);
+
+    for (k = 0; k < n; k++) {
+        if (sh->port[k].reported) {
+            break;
+        }
+    }
+
+    if (k == n) {
+        return p;
+    }
+
+    for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
+        c = &ngx_http_sfu_port_counters[i];
+
+        p = ngx_slprintf(p, last, "# HELP %s %s\n# TYPE %s counter\n",
+                         c->metric, c->help, c->metric);
+
+        for (k = 0; k < n; k++) {
+            if (!sh->port[k].reported
+                || ngx_http_sfu_link_status(k, &path, &rtt) == NGX_ERROR)
+            {
+                continue;
+            }
+
+            p = ngx_slprintf(p, last, "%s{worker=\"", c->metric);
+            p = ngx_http_sfu_metrics_label(p, last, path.data, path.len);
+            p = ngx_slprintf(p, last, "\"} %uA\n", sh->port[k].values[i]);
+        }
+    }
+
+    return p;
 }
 
 

@@ -65,6 +65,18 @@ void ngx_http_sfu_metrics_live_lost(ngx_uint_t link);
  * down counts none.
  */
 void ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes);
+
+/*
+ * sfu_worker_ice_*_total{worker="PATH"}: the shared-port counters of the
+ * worker on link (ngx_http_sfu_port_counters.h), from its hello and every
+ * pong; values NULL: it serves no shared port, and its series go.  A
+ * report from the worker process that reported last (pid) only raises
+ * them (the pongs of nginx's worker processes may come out of order);
+ * one from another (a restarted worker) replaces them: Prometheus sees a
+ * counter reset.  A worker whose link is down keeps its last counts.
+ */
+void ngx_http_sfu_metrics_port_set(ngx_uint_t link, ngx_atomic_int_t pid,
+    const uint64_t *values);
 void ngx_http_sfu_metrics_participants(ngx_str_t *room,
     ngx_atomic_int_t delta);
 

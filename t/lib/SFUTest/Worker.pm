@@ -4,6 +4,8 @@ package SFUTest::Worker;
 # speak sfu/PROTOCOL.md the way the nginx module does.
 #
 #   my $w = SFUTest::Worker->start('--rtc-listen', '127.0.0.1');
+#   SFUTest::Worker->start({ sock => $w->path }, ...);   # another worker on
+#                                         # that socket (a restart)
 #   my $c = $w->connect;                  # its hello is read and checked
 #   $w->path;                             # the socket, for other programs
 #   $c->send({ type => 'ping', id => 1 });
@@ -33,9 +35,10 @@ my $json = JSON::PP->new->utf8->canonical;
 
 sub start {
     my ($class, @args) = @_;
+    my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
     -x $Binary or die "$Binary is not built: run make -C sfu\n";
     my $dir = tempdir(CLEANUP => 1);
-    my $self = bless { dir => $dir, sock => "$dir/worker.sock",
+    my $self = bless { dir => $dir, sock => $o{sock} // "$dir/worker.sock",
                        log => "$dir/worker.log" }, $class;
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
