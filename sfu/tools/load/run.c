@@ -11,6 +11,7 @@
 #include "run.h"
 
 #include "log.h"
+#include "loop_pace.h"
 #include "stamp.h"
 
 #include <glib-unix.h>
@@ -453,6 +454,24 @@ on_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* GLib's poll, at most once per tick (loop_pace.h) */
+static load_loop_pace_t loop_pace;
+
+static gint
+paced_poll(GPollFD *fds, guint nfds, gint timeout_ms)
+{
+    uint64_t sleep_ns;
+    gint     ready;
+
+    timeout_ms = load_loop_pace_before_poll(&loop_pace, load_now_ns(), timeout_ms, &sleep_ns);
+    if (sleep_ns > 0) {
+        g_usleep((gulong) (sleep_ns / 1000));
+    }
+    ready = g_poll(fds, nfds, timeout_ms);
+    load_loop_pace_looked(&loop_pace, load_now_ns());
+    return ready;
+}
+
 static gboolean
 quit_loop(gpointer data)
 {
@@ -469,6 +488,8 @@ load_run(const load_options_t *o, load_run_t *run)
     run->o = o;
     run->capacity = -1;
     run->loop = g_main_loop_new(NULL, FALSE);
+    load_loop_pace_init(&loop_pace, (uint64_t) TICK_MS * 1000000u);
+    g_main_context_set_poll_func(NULL, paced_poll);
     run->tick_source = g_timeout_add(TICK_MS, tick, run);
     if (o->n_sfu_pids > 0) {
         run->sample_source = g_timeout_add(SAMPLE_MS, sample, run);
