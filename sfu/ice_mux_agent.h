@@ -55,6 +55,10 @@ typedef struct {
     path_slot_t           paths[MAX_PATHS];
     unsigned              evict;
 
+    /* before a pair is selected: when the peer last gave hope (remote
+       credentials or candidates, a check of its that passed) */
+    gint64                heard;
+
     bool                  selected, nominated, selected_current;
     sfu_ice_mux_path_t    sel;
     creds_t               sel_creds;
@@ -74,5 +78,7 @@ check_t *sfu_ice_mux_agent_find_check(agent_t *a,
 void sfu_ice_mux_agent_trigger_check(agent_t *a,
                                      const sfu_ice_mux_path_t *p);
 void sfu_ice_mux_agent_drop_path(agent_t *a, path_slot_t *s);
+/* The peer gave a sign of life before a pair was selected (see heard). */
+void sfu_ice_mux_agent_heard(agent_t *a);
 
 #endif

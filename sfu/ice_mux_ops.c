@@ -132,6 +132,7 @@ mux_set_remote(sfu_ice_t *base, const char *ufrag, const char *pwd)
         a->checks[i].tries = 0;
         a->checks[i].next = g_get_monotonic_time();
     }
+    sfu_ice_mux_agent_heard(a);
     sfu_ice_mux_agent_schedule(a);
     return 0;
 }
@@ -143,11 +144,13 @@ mux_add_remote_candidate(sfu_ice_t *base, const struct sfu_sdp_candidate *c,
     agent_t *a = (agent_t *) base;
     sfu_ice_mux_path_t p;
 
-    if (c->transport != SFU_SDP_UDP) {
-        return 0;                 /* passive ICE-TCP: peers connect to us */
-    }
     if (sfu_ice_mux_path_set(&p, ip, c->port) != 0) {
         return -1;
+    }
+    sfu_ice_mux_agent_heard(a);
+    if (c->transport != SFU_SDP_UDP) {
+        sfu_ice_mux_agent_schedule(a);
+        return 0;                 /* passive ICE-TCP: peers connect to us */
     }
     for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux); s++) {
         p.sock = s;
