@@ -43,7 +43,8 @@
  * consent can fail it.
  *
  * Every callback to the owner is the last thing done, or is done
- * while the object is held (busy), so the owner may free it inside.
+ * while the object is held (free_guard.h), so the owner may free it
+ * inside.
  */
 
 #include "ice_mux_agent.h"
@@ -99,21 +100,11 @@ of_client(sfu_ice_mux_client_t *c)
     return (agent_t *) ((char *) c - offsetof(agent_t, client));
 }
 
-static void
-hold(agent_t *a)
-{
-    a->busy++;
-}
-
-/* false when the owner freed a meanwhile: the caller returns at once */
+/* The owner freed a: it goes once no call holds it. */
 static bool
-release(agent_t *a)
+dead(const agent_t *a)
 {
-    if (--a->busy == 0 && a->dead) {
-        g_free(a);
-        return false;
-    }
-    return !a->dead;
+    return sfu_free_guard_dead(&a->guard);
 }
 
 
@@ -162,7 +153,7 @@ sfu_ice_mux_agent_schedule(agent_t *a)
 {
     gint64 due = G_MAXINT64;
 
-    if (a->dead) {
+    if (dead(a)) {
         return;
     }
     if (a->announce_pending) {
@@ -366,7 +357,7 @@ run_checks(agent_t *a, gint64 now)
 static void
 set_state(agent_t *a, sfu_ice_state_t state)
 {
-    if (a->dead || state == a->state || a->state == SFU_ICE_FAILED) {
+    if (dead(a) || state == a->state || a->state == SFU_ICE_FAILED) {
         return;
     }
     a->state = state;
@@ -652,8 +643,8 @@ announce(agent_t *a)
     char line[256];
 
     a->announce_pending = false;
-    for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux) && !a->dead; s++) {
-        for (int tcp = 0; tcp <= sfu_ice_mux_has_tcp(a->mux) && !a->dead;
+    for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux) && !dead(a); s++) {
+        for (int tcp = 0; tcp <= sfu_ice_mux_has_tcp(a->mux) && !dead(a);
              tcp++)
         {
             format_candidate(a, s, tcp, line, sizeof(line));
@@ -662,10 +653,10 @@ announce(agent_t *a)
             }
         }
     }
-    if (!a->dead) {
+    if (!dead(a)) {
         a->cb.gathering_done(a->data);
     }
-    return !a->dead;
+    return !dead(a);
 }
 
 static void
@@ -675,9 +666,9 @@ agent_timer(sfu_ice_mux_client_t *client, gint64 now)
     bool ok = true;
 
     if (a->announce_pending) {
-        hold(a);
+        sfu_free_guard_hold(&a->guard);
         ok = announce(a);
-        if (!release(a) || !ok) {
+        if (!sfu_free_guard_release(&a->guard) || !ok) {
             return;
         }
     }

@@ -9,6 +9,7 @@
 #ifndef SFU_ICE_MUX_AGENT_H
 #define SFU_ICE_MUX_AGENT_H
 
+#include "free_guard.h"
 #include "ice_backend.h"
 #include "ice_mux.h"
 
@@ -42,8 +43,7 @@ typedef struct {
     sfu_ice_state_t       state;
     bool                  controlling;
     uint64_t              tie_breaker;
-    unsigned              busy;
-    bool                  dead;
+    sfu_free_guard_t      guard;           /* g_free's it */
     bool                  announce_pending;
     bool                  restart_pending;  /* ours: the answer is due */
 

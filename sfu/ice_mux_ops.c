@@ -57,6 +57,7 @@ sfu_ice_mux_agent_new(const sfu_transport_config_t *cfg, bool controlling,
         return NULL;
     }
     a = g_new0(agent_t, 1);
+    sfu_free_guard_init(&a->guard, g_free, a);
     a->base.ops = &mux_ops;
     a->base.cfg = cfg;
     a->mux = mux;
@@ -214,7 +215,7 @@ mux_free(sfu_ice_t *base)
 {
     agent_t *a = (agent_t *) base;
 
-    if (a->dead) {
+    if (sfu_free_guard_dead(&a->guard)) {
         return;
     }
     for (unsigned i = 0; i < MAX_PATHS; i++) {
@@ -227,10 +228,7 @@ mux_free(sfu_ice_t *base)
         sfu_ice_mux_remove_ufrag(a->mux, a->old.ufrag, &a->client);
     }
     sfu_ice_mux_detach(a->mux, &a->client);
-    a->dead = true;
-    if (a->busy == 0) {
-        g_free(a);
-    }
+    sfu_free_guard_kill(&a->guard);
 }
 
 static const sfu_ice_ops_t mux_ops = {
