@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "ice_ends.h"
-#include "ice_backend.h"
+#include "loop.h"
+#include "ports.h"
+#include "ice.h"
 #include "log.h"
 #include "stun.h"
 
