@@ -14,8 +14,10 @@
  *     peer nominates one (USE-CANDIDATE), which then stays.
  *   - Controlling: checks to every remote candidate (and to every valid
  *     request's source: a triggered check), each with USE-CANDIDATE
- *     (aggressive nomination), retransmitted from 100 ms doubling to
- *     1.6 s until a pair is selected; the first success selects it.
+ *     (aggressive nomination), sent 7 times (RFC 5389 7.2.1's Rc: at 0,
+ *     0.1, 0.3, 0.7, 1.5, 3.1 and 4.7 s, the wait doubling from 100 ms up
+ *     to 1.6 s) and given up 1.6 s after the last (Rm x RTO), 6.3 s in
+ *     all, unless a pair is selected first; the first success selects it.
  *     Over ICE-TCP that is a check on the connection the peer opened,
  *     triggered by the peer's request on it.
  *   - An ICE-TCP connection that closes takes its path away: if it was
@@ -27,9 +29,22 @@
  *     and the old pair still carries media until a new pair is selected,
  *     then the old ufrag and the old paths go.
  *
- * Never FAILED before connecting: the transport's own deadline bounds
- * that.  Every callback to the owner is the last thing done, or is done
- * while the object is held (busy), so the owner may free it inside.
+ * FAILED before a pair is selected once none can be: the remote
+ * credentials are known, every check of ours has been given up (or we
+ * send none: controlled), and for 10 s (FAIL_QUIET_US) nothing came that
+ * could still make a pair: no remote candidate, new credentials, or
+ * check from the peer that passed (whose source a controlling agent
+ * checks back; controlled, it would have been selected).  So a peer that
+ * cannot be reached fails 10 s after its last sign of life (at least
+ * 6.3 s after its last candidate), and one whose checks keep arriving
+ * never does.  End-of-candidates is not waited for (many peers never
+ * signal it), nor does it shorten the wait (peer-reflexive sources come
+ * after it).  During an ICE restart the old pair stays selected and only
+ * consent can fail it.
+ *
+ * Every callback to the owner is the last thing done, or is done
+ * while the object is held (free_guard.h), so the owner may free it
+ * inside.
  */
 
 #include "ice_mux_agent.h"
@@ -41,6 +56,11 @@
 
 #define CHECK_RTO_MIN_US   (100 * 1000)
 #define CHECK_RTO_MAX_US   (1600 * 1000)
+/* RFC 5389 7.2.1: Rc sends, then Rm x RTO for the last answer */
+#define CHECK_SENDS        7
+#define CHECK_LAST_WAIT_US (16 * CHECK_RTO_MIN_US)
+/* no sign of the peer for this long, no check of ours left: FAILED */
+#define FAIL_QUIET_US      (10 * G_USEC_PER_SEC)
 
 /* RFC 7675: 5 s +-20 %, 30 s; tests may shorten (sfu_ice_mux_consent_timing) */
 static gint64 consent_interval_us = 5 * G_USEC_PER_SEC;
@@ -80,21 +100,11 @@ of_client(sfu_ice_mux_client_t *c)
     return (agent_t *) ((char *) c - offsetof(agent_t, client));
 }
 
-static void
-hold(agent_t *a)
-{
-    a->busy++;
-}
-
-/* false when the owner freed a meanwhile: the caller returns at once */
+/* The owner freed a: it goes once no call holds it. */
 static bool
-release(agent_t *a)
+dead(const agent_t *a)
 {
-    if (--a->busy == 0 && a->dead) {
-        g_free(a);
-        return false;
-    }
-    return !a->dead;
+    return sfu_free_guard_dead(&a->guard);
 }
 
 
@@ -104,12 +114,46 @@ consent_jitter(void)
     return consent_interval_us * g_random_int_range(80, 121) / 100;
 }
 
+static bool
+checking(const agent_t *a)
+{
+    return a->controlling && !a->selected_current
+           && a->cur.remote_pwd[0] != '\0';
+}
+
+/* A check of ours is still waiting for its answer. */
+static bool
+checks_pending(const agent_t *a)
+{
+    for (unsigned i = 0; i < a->n_checks && checking(a); i++) {
+        if (a->checks[i].next != G_MAXINT64) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether no pair can be selected any more: no check of ours pending,
+   nothing from the peer that could make one (see the top). */
+static bool
+may_fail(const agent_t *a)
+{
+    return !a->selected && a->state != SFU_ICE_FAILED
+           && a->cur.remote_pwd[0] != '\0' && !checks_pending(a);
+}
+
+void
+sfu_ice_mux_agent_heard(agent_t *a)
+{
+    a->heard = g_get_monotonic_time();
+}
+
 void
 sfu_ice_mux_agent_schedule(agent_t *a)
 {
     gint64 due = G_MAXINT64;
 
-    if (a->dead) {
+    if (dead(a)) {
         return;
     }
     if (a->announce_pending) {
@@ -117,6 +161,9 @@ sfu_ice_mux_agent_schedule(agent_t *a)
     }
     for (unsigned i = 0; i < a->n_checks; i++) {
         due = MIN(due, a->checks[i].next);
+    }
+    if (may_fail(a)) {
+        due = MIN(due, a->heard + FAIL_QUIET_US);
     }
     if (a->selected) {
         due = MIN(due, MIN(a->consent_next,
@@ -259,13 +306,6 @@ sfu_ice_mux_agent_find_check(agent_t *a, const sfu_ice_mux_path_t *p)
     return NULL;
 }
 
-static bool
-checking(const agent_t *a)
-{
-    return a->controlling && !a->selected_current
-           && a->cur.remote_pwd[0] != '\0';
-}
-
 /* A check to p starts now (or starts over: a triggered check). */
 void
 sfu_ice_mux_agent_trigger_check(agent_t *a, const sfu_ice_mux_path_t *p)
@@ -296,13 +336,19 @@ run_checks(agent_t *a, gint64 now)
         if (c->next > now) {
             continue;
         }
+        if (c->tries == CHECK_SENDS) {
+            c->next = G_MAXINT64;          /* given up (a late answer counts) */
+            continue;
+        }
         if (c->tries == 0) {
             new_tid(a, c->tid);
         }
         send_request(a, &c->path, &a->cur, c->tid, true);
-        c->next = now + MIN((gint64) CHECK_RTO_MIN_US << MIN(c->tries, 5u),
-                            CHECK_RTO_MAX_US);
         c->tries++;
+        c->next = now + (c->tries == CHECK_SENDS
+                         ? CHECK_LAST_WAIT_US
+                         : MIN((gint64) CHECK_RTO_MIN_US << (c->tries - 1),
+                               CHECK_RTO_MAX_US));
     }
 }
 
@@ -311,7 +357,7 @@ run_checks(agent_t *a, gint64 now)
 static void
 set_state(agent_t *a, sfu_ice_state_t state)
 {
-    if (a->dead || state == a->state || a->state == SFU_ICE_FAILED) {
+    if (dead(a) || state == a->state || a->state == SFU_ICE_FAILED) {
         return;
     }
     a->state = state;
@@ -431,6 +477,9 @@ on_request(agent_t *a, const sfu_ice_mux_path_t *from,
     if (m->n_unknown > 0) {
         send_response(a, from, m, c, SFU_STUN_ERR_UNKNOWN_ATTR);
         return;
+    }
+    if (c == &a->cur) {
+        sfu_ice_mux_agent_heard(a);
     }
     if (role_conflict(a, m)) {
         send_response(a, from, m, c, SFU_STUN_ERR_ROLE_CONFLICT);
@@ -595,8 +644,8 @@ announce(agent_t *a)
     char line[256];
 
     a->announce_pending = false;
-    for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux) && !a->dead; s++) {
-        for (int tcp = 0; tcp <= sfu_ice_mux_has_tcp(a->mux) && !a->dead;
+    for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux) && !dead(a); s++) {
+        for (int tcp = 0; tcp <= sfu_ice_mux_has_tcp(a->mux) && !dead(a);
              tcp++)
         {
             format_candidate(a, s, tcp, line, sizeof(line));
@@ -605,10 +654,10 @@ announce(agent_t *a)
             }
         }
     }
-    if (!a->dead) {
+    if (!dead(a)) {
         a->cb.gathering_done(a->data);
     }
-    return !a->dead;
+    return !dead(a);
 }
 
 static void
@@ -618,13 +667,18 @@ agent_timer(sfu_ice_mux_client_t *client, gint64 now)
     bool ok = true;
 
     if (a->announce_pending) {
-        hold(a);
+        sfu_free_guard_hold(&a->guard);
         ok = announce(a);
-        if (!release(a) || !ok) {
+        if (!sfu_free_guard_release(&a->guard) || !ok) {
             return;
         }
     }
     run_checks(a, now);
+    if (may_fail(a) && now - a->heard >= FAIL_QUIET_US) {
+        sfu_log_debug("ice %p: no candidate pair works", (void *) a);
+        set_state(a, SFU_ICE_FAILED);
+        return;
+    }
     if (a->selected && now - a->consent_ok >= consent_timeout_us) {
         sfu_log_debug("ice %p: consent lost", (void *) a);
         set_state(a, SFU_ICE_FAILED);

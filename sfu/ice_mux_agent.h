@@ -9,6 +9,7 @@
 #ifndef SFU_ICE_MUX_AGENT_H
 #define SFU_ICE_MUX_AGENT_H
 
+#include "free_guard.h"
 #include "ice_backend.h"
 #include "ice_mux.h"
 
@@ -42,8 +43,7 @@ typedef struct {
     sfu_ice_state_t       state;
     bool                  controlling;
     uint64_t              tie_breaker;
-    unsigned              busy;
-    bool                  dead;
+    sfu_free_guard_t      guard;           /* g_free's it */
     bool                  announce_pending;
     bool                  restart_pending;  /* ours: the answer is due */
 
@@ -54,6 +54,10 @@ typedef struct {
     unsigned              n_checks;
     path_slot_t           paths[MAX_PATHS];
     unsigned              evict;
+
+    /* before a pair is selected: when the peer last gave hope (remote
+       credentials or candidates, a check of its that passed) */
+    gint64                heard;
 
     bool                  selected, nominated, selected_current;
     sfu_ice_mux_path_t    sel;
@@ -74,5 +78,7 @@ check_t *sfu_ice_mux_agent_find_check(agent_t *a,
 void sfu_ice_mux_agent_trigger_check(agent_t *a,
                                      const sfu_ice_mux_path_t *p);
 void sfu_ice_mux_agent_drop_path(agent_t *a, path_slot_t *s);
+/* The peer gave a sign of life before a pair was selected (see heard). */
+void sfu_ice_mux_agent_heard(agent_t *a);
 
 #endif

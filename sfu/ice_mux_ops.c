@@ -57,6 +57,7 @@ sfu_ice_mux_agent_new(const sfu_transport_config_t *cfg, bool controlling,
         return NULL;
     }
     a = g_new0(agent_t, 1);
+    sfu_free_guard_init(&a->guard, g_free, a);
     a->base.ops = &mux_ops;
     a->base.cfg = cfg;
     a->mux = mux;
@@ -132,6 +133,7 @@ mux_set_remote(sfu_ice_t *base, const char *ufrag, const char *pwd)
         a->checks[i].tries = 0;
         a->checks[i].next = g_get_monotonic_time();
     }
+    sfu_ice_mux_agent_heard(a);
     sfu_ice_mux_agent_schedule(a);
     return 0;
 }
@@ -143,11 +145,13 @@ mux_add_remote_candidate(sfu_ice_t *base, const struct sfu_sdp_candidate *c,
     agent_t *a = (agent_t *) base;
     sfu_ice_mux_path_t p;
 
-    if (c->transport != SFU_SDP_UDP) {
-        return 0;                 /* passive ICE-TCP: peers connect to us */
-    }
     if (sfu_ice_mux_path_set(&p, ip, c->port) != 0) {
         return -1;
+    }
+    sfu_ice_mux_agent_heard(a);
+    if (c->transport != SFU_SDP_UDP) {
+        sfu_ice_mux_agent_schedule(a);
+        return 0;                 /* passive ICE-TCP: peers connect to us */
     }
     for (unsigned s = 0; s < sfu_ice_mux_n_sockets(a->mux); s++) {
         p.sock = s;
@@ -211,7 +215,7 @@ mux_free(sfu_ice_t *base)
 {
     agent_t *a = (agent_t *) base;
 
-    if (a->dead) {
+    if (sfu_free_guard_dead(&a->guard)) {
         return;
     }
     for (unsigned i = 0; i < MAX_PATHS; i++) {
@@ -224,10 +228,7 @@ mux_free(sfu_ice_t *base)
         sfu_ice_mux_remove_ufrag(a->mux, a->old.ufrag, &a->client);
     }
     sfu_ice_mux_detach(a->mux, &a->client);
-    a->dead = true;
-    if (a->busy == 0) {
-        g_free(a);
-    }
+    sfu_free_guard_kill(&a->guard);
 }
 
 static const sfu_ice_ops_t mux_ops = {

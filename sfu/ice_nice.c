@@ -12,6 +12,7 @@
 
 #include "ice_backend.h"
 
+#include "free_guard.h"
 #include "log.h"
 #include "sdp.h"
 
@@ -43,8 +44,7 @@ typedef struct {
     bool                           gathered;
     bool                           filtered;      /* sockets set up */
     bool                           restart_pending;
-    unsigned                       busy;
-    bool                           dead;
+    sfu_free_guard_t               guard;         /* g_free's it */
 
     /*
      * Sending straight on the selected pair's UDP socket (direct_fd >= 0)
@@ -65,21 +65,11 @@ typedef struct {
     char local[64], remote[64];
 } nice_ice_t;
 
-static void
-ice_hold(nice_ice_t *ice)
-{
-    ice->busy++;
-}
-
-/* false when the owner freed ice meanwhile: the caller returns at once */
+/* The owner freed ice: it goes once no call holds it. */
 static bool
-ice_release(nice_ice_t *ice)
+dead(const nice_ice_t *ice)
 {
-    if (--ice->busy == 0 && ice->dead) {
-        g_free(ice);
-        return false;
-    }
-    return !ice->dead;
+    return sfu_free_guard_dead(&ice->guard);
 }
 
 static void
@@ -259,7 +249,7 @@ nice_socket_drops(sfu_ice_t *base)
     GPtrArray *sockets;
     uint64_t drops = 0;
 
-    if (ice->dead) {
+    if (dead(ice)) {
         return 0;
     }
     sockets = nice_agent_get_sockets(ice->agent, ice->stream, ICE_COMPONENT);
@@ -405,26 +395,26 @@ ice_announce(gpointer data)
     ice->announce_source = 0;
 
     if (!ice->gathered) {
-        ice_hold(ice);
+        sfu_free_guard_hold(&ice->guard);
         if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
-            if (ice_release(ice)) {
+            if (sfu_free_guard_release(&ice->guard)) {
                 sfu_log_warn("ice: no address to gather candidates on");
                 ice_set_state(ice, SFU_ICE_FAILED);
             }
             return G_SOURCE_REMOVE;
         }
-        ice_release(ice);
+        sfu_free_guard_release(&ice->guard);
         return G_SOURCE_REMOVE;
     }
 
     list = nice_agent_get_local_candidates(ice->agent, ice->stream,
                                            ICE_COMPONENT);
-    ice_hold(ice);
-    for (l = list; l != NULL && !ice->dead; l = l->next) {
+    sfu_free_guard_hold(&ice->guard);
+    for (l = list; l != NULL && !dead(ice); l = l->next) {
         on_new_candidate(ice->agent, l->data, ice);
     }
     g_slist_free_full(list, (GDestroyNotify) nice_candidate_free);
-    if (ice_release(ice)) {
+    if (sfu_free_guard_release(&ice->guard)) {
         ice->cb.gathering_done(ice->data);
     }
     return G_SOURCE_REMOVE;
@@ -453,6 +443,7 @@ sfu_ice_nice_new(const sfu_transport_config_t *cfg, bool controlling,
     ice->cb = *cb;
     ice->data = data;
     ice->direct_fd = -1;
+    sfu_free_guard_init(&ice->guard, g_free, ice);
 
     ice->agent = nice_agent_new_full(g_main_context_default(),
                                      NICE_COMPATIBILITY_RFC5245,
@@ -528,7 +519,7 @@ ice_restart_local(nice_ice_t *ice)
 {
     ice_direct_invalidate(ice);
     nice_agent_restart_stream(ice->agent, ice->stream);
-    if (ice->dead) {
+    if (dead(ice)) {
         return;
     }
     ice_refresh_credentials(ice);
@@ -553,9 +544,9 @@ nice_set_remote(sfu_ice_t *base, const char *ufrag, const char *pwd)
             ice->restart_pending = false;
         } else {
             sfu_log_debug("ice %p: the peer restarts ICE", (void *) ice);
-            ice_hold(ice);
+            sfu_free_guard_hold(&ice->guard);
             ice_restart_local(ice);
-            if (!ice_release(ice)) {
+            if (!sfu_free_guard_release(&ice->guard)) {
                 return -1;
             }
         }
@@ -573,13 +564,13 @@ nice_restart(sfu_ice_t *base)
 {
     nice_ice_t *ice = (nice_ice_t *) base;
 
-    if (ice->dead) {
+    if (dead(ice)) {
         return -1;
     }
     ice->restart_pending = true;
-    ice_hold(ice);
+    sfu_free_guard_hold(&ice->guard);
     ice_restart_local(ice);
-    return ice_release(ice) ? 0 : -1;
+    return sfu_free_guard_release(&ice->guard) ? 0 : -1;
 }
 
 /* c passed sfu_ice_add_remote_candidate's checks; ip is its address */
@@ -717,14 +708,11 @@ nice_free(sfu_ice_t *base)
 {
     nice_ice_t *ice = (nice_ice_t *) base;
 
-    if (ice->dead) {
+    if (dead(ice)) {
         return;
     }
     ice_destroy(ice);
-    ice->dead = true;
-    if (ice->busy == 0) {
-        g_free(ice);
-    }
+    sfu_free_guard_kill(&ice->guard);
 }
 
 static const sfu_ice_ops_t nice_ops = {

@@ -20,6 +20,7 @@
 #include "transport.h"
 
 #include "dtls.h"
+#include "free_guard.h"
 #include "ice.h"
 #include "log.h"
 #include "rtp.h"
@@ -43,8 +44,7 @@ struct sfu_transport {
     bool                      peer_keyed;    /* a packet of its authenticated */
 
     guint                     deadline;
-    unsigned                  busy;
-    bool                      dead;
+    sfu_free_guard_t          guard;         /* destroys it */
 
     sfu_transport_stats_t     stats;
     uint8_t                   buf[SFU_TRANSPORT_MTU + SFU_TRANSPORT_TRAILER];
@@ -98,8 +98,10 @@ sfu_transport_fingerprint(void)
 }
 
 static void
-transport_destroy(sfu_transport_t *t)
+transport_destroy(void *obj)
 {
+    sfu_transport_t *t = obj;
+
     if (t->deadline != 0) {
         g_source_remove(t->deadline);
     }
@@ -110,21 +112,11 @@ transport_destroy(sfu_transport_t *t)
     g_free(t);
 }
 
-static void
-transport_hold(sfu_transport_t *t)
-{
-    t->busy++;
-}
-
-/* false when a handler freed t meanwhile: it is gone now */
+/* A handler freed t: it goes once no call holds it. */
 static bool
-transport_release(sfu_transport_t *t)
+dead(const sfu_transport_t *t)
 {
-    if (--t->busy == 0 && t->dead) {
-        transport_destroy(t);
-        return false;
-    }
-    return !t->dead;
+    return sfu_free_guard_dead(&t->guard);
 }
 
 static bool
@@ -136,7 +128,7 @@ is_final(sfu_transport_state_t state)
 static void
 set_state(sfu_transport_t *t, sfu_transport_state_t state, const char *why)
 {
-    if (t->dead || state == t->state || is_final(t->state)) {
+    if (dead(t) || state == t->state || is_final(t->state)) {
         return;
     }
     t->state = state;
@@ -169,7 +161,7 @@ on_ice_candidate(void *data, const char *candidate)
 {
     sfu_transport_t *t = data;
 
-    if (!t->dead && t->h.candidate != NULL) {
+    if (!dead(t) && t->h.candidate != NULL) {
         t->h.candidate(t, candidate, t->data);
     }
 }
@@ -179,7 +171,7 @@ on_ice_gathering_done(void *data)
 {
     sfu_transport_t *t = data;
 
-    if (!t->dead && t->h.gathering_done != NULL) {
+    if (!dead(t) && t->h.gathering_done != NULL) {
         t->h.gathering_done(t, t->data);
     }
 }
@@ -202,7 +194,7 @@ receive_media(sfu_transport_t *t, bool rtcp, const uint8_t *pkt, size_t len)
 {
     size_t plain = len;
 
-    if (t->dead || !t->keyed || len > SFU_TRANSPORT_MTU) {
+    if (dead(t) || !t->keyed || len > SFU_TRANSPORT_MTU) {
         return;
     }
     memcpy(t->buf, pkt, len);
@@ -265,7 +257,7 @@ on_dtls_connected(void *data, const sfu_srtp_keys_t *keys)
 {
     sfu_transport_t *t = data;
 
-    if (t->dead) {
+    if (dead(t)) {
         return;
     }
     if (sfu_srtp_start(&t->srtp, keys) != 0) {
@@ -309,6 +301,7 @@ sfu_transport_new(bool controlling, const sfu_transport_handlers_t *h,
     t->h = *h;
     t->data = data;
     t->id = ++transport_next_id;
+    sfu_free_guard_init(&t->guard, transport_destroy, t);
     t->ice = sfu_ice_new(transport_cfg, controlling, &ice_callbacks, t);
     if (t->ice == NULL) {
         g_free(t);
@@ -336,7 +329,7 @@ sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
 {
     int rc;
 
-    if (t->dead || is_final(t->state)) {
+    if (dead(t) || is_final(t->state)) {
         return -1;
     }
     if (t->dtls == NULL) {
@@ -355,14 +348,14 @@ sfu_transport_set_remote(sfu_transport_t *t, const char *ufrag,
         return -1;
     }
 
-    transport_hold(t);
+    sfu_free_guard_hold(&t->guard);
     if (t->state == SFU_TRANSPORT_NEW) {
         t->deadline = g_timeout_add_seconds(CONNECT_TIMEOUT_S, on_deadline,
                                             t);
         set_state(t, SFU_TRANSPORT_CONNECTING, NULL);
     }
-    rc = t->dead ? -1 : sfu_ice_set_remote(t->ice, ufrag, pwd);
-    return transport_release(t) ? rc : -1;
+    rc = dead(t) ? -1 : sfu_ice_set_remote(t->ice, ufrag, pwd);
+    return sfu_free_guard_release(&t->guard) ? rc : -1;
 }
 
 int
@@ -371,23 +364,23 @@ sfu_transport_add_remote_candidate(sfu_transport_t *t,
 {
     int rc;
 
-    if (t->dead) {
+    if (dead(t)) {
         return -1;
     }
-    transport_hold(t);
+    sfu_free_guard_hold(&t->guard);
     rc = sfu_ice_add_remote_candidate(t->ice, candidate);
-    return transport_release(t) ? rc : -1;
+    return sfu_free_guard_release(&t->guard) ? rc : -1;
 }
 
 void
 sfu_transport_end_of_candidates(sfu_transport_t *t)
 {
-    if (t->dead) {
+    if (dead(t)) {
         return;
     }
-    transport_hold(t);
+    sfu_free_guard_hold(&t->guard);
     sfu_ice_end_of_candidates(t->ice);
-    transport_release(t);
+    sfu_free_guard_release(&t->guard);
 }
 
 int
@@ -395,19 +388,19 @@ sfu_transport_restart(sfu_transport_t *t)
 {
     int rc;
 
-    if (t->dead || is_final(t->state)) {
+    if (dead(t) || is_final(t->state)) {
         return -1;
     }
-    transport_hold(t);
+    sfu_free_guard_hold(&t->guard);
     rc = sfu_ice_restart(t->ice);
-    return transport_release(t) ? rc : -1;
+    return sfu_free_guard_release(&t->guard) ? rc : -1;
 }
 
 static int
 send_media(sfu_transport_t *t, bool rtcp, uint8_t *pkt, size_t len,
            size_t cap)
 {
-    if (t->dead || t->state != SFU_TRANSPORT_CONNECTED
+    if (dead(t) || t->state != SFU_TRANSPORT_CONNECTED
         || sfu_srtp_protect(&t->srtp, rtcp, pkt, &len, cap) != 0
         || sfu_ice_send(t->ice, pkt, len) != 0)
     {
@@ -442,13 +435,13 @@ sfu_transport_state(const sfu_transport_t *t)
 bool
 sfu_transport_arrival(sfu_transport_t *t, struct timespec *at)
 {
-    return !t->dead && sfu_ice_arrival(t->ice, at);
+    return !dead(t) && sfu_ice_arrival(t->ice, at);
 }
 
 uint64_t
 sfu_transport_socket_drops(sfu_transport_t *t)
 {
-    return t->dead ? 0 : sfu_ice_socket_drops(t->ice);
+    return dead(t) ? 0 : sfu_ice_socket_drops(t->ice);
 }
 
 void
@@ -464,11 +457,7 @@ sfu_transport_stats(const sfu_transport_t *t, sfu_transport_stats_t *out)
 void
 sfu_transport_free(sfu_transport_t *t)
 {
-    if (t == NULL || t->dead) {
-        return;
-    }
-    t->dead = true;
-    if (t->busy == 0) {
-        transport_destroy(t);
+    if (t != NULL) {
+        sfu_free_guard_kill(&t->guard);
     }
 }

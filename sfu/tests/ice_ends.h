@@ -17,24 +17,9 @@
 
 #include "ice.h"
 #include "loop.h"
+#include "ports.h"
 
 #define MAX_CANDIDATES 16
-
-/* A port of 127.0.0.1 free (for a moment) for sockets of this type. */
-__attribute__((unused))
-static uint16_t
-free_loopback_port(int type)
-{
-    struct sockaddr_in sin = { .sin_family = AF_INET };
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, type, 0);
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *) &sin, sizeof(sin));
-    getsockname(fd, (struct sockaddr *) &sin, &len);
-    close(fd);
-    return ntohs(sin.sin_port);
-}
 
 struct end {
     sfu_ice_t *ice;

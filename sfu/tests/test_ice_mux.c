@@ -1,4 +1,4 @@
-/* The shared ICE UDP port on 127.0.0.1: against libnice in both roles, two mux agents, one port for many, strangers' packets, restart, consent, the kernel's drops. */
+/* The shared ICE UDP port on 127.0.0.1: against libnice in both roles, two mux agents, one port for many, strangers' packets, restart, consent, the kernel's drops; and on ::1 (skipped where there is none). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "ice_backend.h"
 #include "ice_mux.h"
 #include "log.h"
+#include "peer_networks.h"
 #include "stun.h"
 
 static const char *loopback[] = { "127.0.0.1", NULL };
@@ -331,6 +332,73 @@ test_consent(const sfu_transport_config_t *mux,
     sfu_ice_mux_consent_timing(5 * G_USEC_PER_SEC, 30 * G_USEC_PER_SEC);
 }
 
+/*
+ * The same calls with every end on ::1: the mux's sockets, candidates,
+ * routing and answers (XOR-MAPPED-ADDRESS) in IPv6, the peer-networks
+ * filter's IPv6 half included.
+ */
+static void
+test_ipv6(void)
+{
+    static const char *loopback6[] = { "::1", NULL };
+    static const char *both[] = { "127.0.0.1", "::1", NULL };
+    sfu_peer_networks_t v6_only = { 0 };
+    sfu_transport_config_t nice = { .listen = loopback6, .udp = true };
+    sfu_transport_config_t mux = { .listen = loopback6, .udp = true,
+                                   .peer_networks = &v6_only };
+    sfu_transport_config_t mux2 = { .listen = loopback6, .udp = true };
+    sfu_transport_config_t dual = { .listen = both, .udp = true };
+    char err[128], want[64];
+    struct end e[2];
+
+    mux.udp_port = free_loopback6_port(SOCK_DGRAM);
+    mux2.udp_port = free_loopback6_port(SOCK_DGRAM);
+    if (mux.udp_port == 0) {
+        skip(1, "IPv6 on the shared port: ::1 cannot be bound here "
+                "(see ip -6 addr show lo)");
+        return;
+    }
+    sfu_peer_networks_parse(&v6_only, "::1/128", err, sizeof(err));
+    if (!ok(sfu_ice_global_init(&mux) == 0 && sfu_ice_global_init(&mux2) == 0,
+            "two shared ports open on ::1 (%u, %u)", mux.udp_port,
+            mux2.udp_port))
+    {
+        return;
+    }
+    test_against_libnice(&mux, &nice);
+    test_mux_to_mux(&mux, &mux2, &nice);
+
+    pair_new_apart(e, &nice, &mux);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "over IPv6"), "libnice to the mux on ::1");
+    g_snprintf(want, sizeof(want), "::1:%u udp", mux.udp_port);
+    is_str(sfu_ice_local(e[1].ice), want, "... the mux's end");
+    ok(g_str_has_prefix(sfu_ice_remote(e[1].ice), "::1:"),
+       "... from libnice's: %s", sfu_ice_remote(e[1].ice));
+    g_snprintf(want, sizeof(want), " ::1 %u typ host", mux.udp_port);
+    ok(strstr(e[1].candidates[0], want) != NULL, "... candidate %s",
+       e[1].candidates[0]);
+    pair_free(e);
+
+    /* both families on one port: the peer's family picks the socket */
+    for (int i = 0; i < 10 && (dual.udp_port == 0
+                               || sfu_ice_global_init(&dual) != 0); i++)
+    {
+        dual.udp_port = free_loopback6_port(SOCK_DGRAM);
+    }
+    pair_new_apart(e, &dual, &nice);
+    pair_exchange_credentials(e);
+    ok(both_connected_and_talk(e, "dual"),
+       "a mux on 127.0.0.1 and ::1 (port %u) to libnice on ::1 only",
+       dual.udp_port);
+    ok(e[0].ncandidates == 2 && strstr(e[0].candidates[0], " 127.0.0.1 ")
+       && strstr(e[0].candidates[1], " ::1 "),
+       "... a candidate for each address");
+    g_snprintf(want, sizeof(want), "::1:%u udp", dual.udp_port);
+    is_str(sfu_ice_local(e[0].ice), want, "... the ::1 socket carries it");
+    pair_free(e);
+}
+
 int
 main(void)
 {
@@ -358,6 +426,7 @@ main(void)
     test_restart(&mux, &nice, false);
     test_consent(&mux, &nice);
     test_kernel_drops(&mux, &mux2);
+    test_ipv6();
 
     sfu_ice_global_cleanup();
     ok(!sfu_ice_mux_stats_all(&none) && none.datagrams == 0,

@@ -1,4 +1,4 @@
-/* Passive ICE-TCP on the shared port (127.0.0.1): a libnice agent limited to ICE-TCP in both roles, restart, the peer closing, strangers' connections (garbage, wrong credentials, silent, slow, too many) closed while a call goes on. */
+/* Passive ICE-TCP on the shared port (127.0.0.1): a libnice agent limited to ICE-TCP in both roles, restart, the peer closing, strangers' connections (garbage, wrong credentials, silent, slow, too many) closed while a call goes on; both roles on ::1 too (skipped where there is none). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -369,22 +369,57 @@ test_out_of_fds(const sfu_transport_config_t *mux)
     close(fd);
 }
 
+/* mux->udp_port open for UDP and TCP, on a port free for UDP on
+   the address (port 0 from free_port: none); 0 or -1. */
+static int
+open_mux(sfu_transport_config_t *mux, uint16_t (*free_port)(int))
+{
+    int rc = -1;
+
+    /* a port free for UDP may be taken for TCP: try a few */
+    for (int i = 0; i < 10 && rc != 0; i++) {
+        mux->udp_port = free_port(SOCK_DGRAM);
+        rc = mux->udp_port != 0 ? sfu_ice_global_init(mux) : -1;
+    }
+    return rc;
+}
+
+/* Both roles again with every end on ::1 (skipped where there is none). */
+static void
+test_ipv6(void)
+{
+    static const char *loopback6[] = { "::1", NULL };
+    sfu_transport_config_t nice = { .listen = loopback6, .tcp = true };
+    sfu_transport_config_t mux = { .listen = loopback6, .udp = true,
+                                   .tcp = true };
+    int rc;
+
+    if (free_loopback6_port(SOCK_STREAM) == 0) {
+        skip(1, "ICE-TCP on ::1: ::1 cannot be bound here "
+                "(see ip -6 addr show lo)");
+        return;
+    }
+    rc = open_mux(&mux, free_loopback6_port);
+    if (ok(rc == 0, "shared port %u open on ::1 for UDP and TCP",
+           mux.udp_port))
+    {
+        test_roles(&mux, &nice);
+    }
+}
+
 int
 main(void)
 {
     sfu_transport_config_t nice = { .listen = loopback, .tcp = true };
     sfu_transport_config_t mux = { .listen = loopback, .udp = true,
                                    .tcp = true };
-    int rc = -1;
+    int rc;
 
     sfu_log_init(SFU_LOG_WARN, 0);
     sfu_ice_mux_tcp_auth_timeout(AUTH_TIMEOUT_S * G_USEC_PER_SEC);
-    /* a port free for UDP may be taken for TCP: try a few */
-    for (int i = 0; i < 10 && rc != 0; i++) {
-        mux.udp_port = free_loopback_port(SOCK_DGRAM);
-        rc = sfu_ice_global_init(&mux);
-    }
-    if (!ok(rc == 0, "shared port %u open for UDP and TCP", mux.udp_port)) {
+    rc = open_mux(&mux, free_loopback_port);
+    if (!ok(rc == 0, "shared port %u open for UDP and TCP", mux.udp_port))
+    {
         return tap_done();
     }
     test_roles(&mux, &nice);
@@ -392,6 +427,7 @@ main(void)
     test_peer_closes(&mux, &nice);
     test_strangers(&mux, &nice);
     test_out_of_fds(&mux);
+    test_ipv6();
     sfu_ice_global_cleanup();
     return tap_done();
 }

@@ -78,8 +78,11 @@ test_split_and_joined(void)
 static void
 test_limits(void)
 {
+    enum { FULL_FRAMES = 11 };      /* more than the read buffer holds */
     static sfu_ice_tcp_reader_t r;
-    static uint8_t in[2 * SFU_ICE_TCP_READ_BUF], out[2 * SFU_ICE_TCP_READ_BUF];
+    static uint8_t in[FULL_FRAMES * (SFU_ICE_TCP_HEADER
+                                     + SFU_ICE_TCP_FRAME_MAX)];
+    static uint8_t out[sizeof(in)];
     static char big[SFU_ICE_TCP_FRAME_MAX + 1];
     size_t lens[64], n = 0;
     unsigned frames;
@@ -105,12 +108,12 @@ test_limits(void)
     /* more than the buffer holds, read as a socket would: room at a time */
     sfu_ice_tcp_reader_init(&r);
     n = 0;
-    for (int i = 0; i < 11; i++) {
+    for (int i = 0; i < FULL_FRAMES; i++) {
         n += put_frame(in + n, big, SFU_ICE_TCP_FRAME_MAX);
     }
     ok(n > SFU_ICE_TCP_READ_BUF
        && feed(&r, in, n, SFU_ICE_TCP_READ_BUF, out, lens, &frames)
-          == SFU_ICE_TCP_MORE && frames == 11,
+          == SFU_ICE_TCP_MORE && frames == FULL_FRAMES,
        "%zu bytes of full frames through the %d-byte buffer", n,
        SFU_ICE_TCP_READ_BUF);
 }

@@ -1,4 +1,4 @@
-/* Two transports on 127.0.0.1: RTP/RTCP both ways for both SRTP profiles, replay, ICE-TCP, wrong fingerprints, injected packets, ICE restart, the DTLS session released, kernel arrival stamps and socket drops. */
+/* Two transports on 127.0.0.1: RTP/RTCP both ways for both SRTP profiles, replay, ICE-TCP, wrong fingerprints, injected packets, ICE restart, the DTLS session released, kernel arrival stamps and socket drops; ICE failing on the shared port. */
 #include <arpa/inet.h>
 #include <glib.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "log.h"
 #include "media.h"
 #include "pair.h"
+#include "ports.h"
 
 static const char *loopback[] = { "127.0.0.1", NULL };
 static uint16_t next_seq = 1;
@@ -222,9 +223,9 @@ test_gcm_resend_refused(void)
 static bool
 failed_and_freed(void *arg)
 {
-    struct pair *p = arg;
+    struct pair_end *e = arg;
 
-    return p->e[1].state == SFU_TRANSPORT_FAILED && p->e[1].t == NULL;
+    return e->state == SFU_TRANSPORT_FAILED && e->t == NULL;
 }
 
 static void
@@ -242,7 +243,7 @@ test_wrong_fingerprint(void)
     pair_new(&bad);
     bad.e[0].free_on_final = bad.e[1].free_on_final = true;
     is_int(pair_exchange_fp(&bad, fp), 0, "a well-formed fingerprint taken");
-    ok(run_until(failed_and_freed, &bad, 20),
+    ok(run_until(failed_and_freed, &bad.e[1], 20),
        "a certificate that does not match the fingerprint: FAILED "
        "(and freed from the handler)");
     ok(bad.e[0].state != SFU_TRANSPORT_CONNECTED,
@@ -448,6 +449,32 @@ test_free_in_rtp_handler(void)
     pair_free(&p);
 }
 
+/*
+ * The peer goes before ICE connects: on the shared port ICE fails once
+ * nothing can make a pair (10 s without a sign of the peer), and the
+ * transport with it, well before its own 30 s deadline.
+ */
+static void
+test_ice_failure(void)
+{
+    struct pair p;
+    gint64 start;
+    double took;
+    bool failed;
+
+    pair_new(&p);
+    p.e[0].free_on_final = true;
+    pair_exchange(&p);
+    sfu_transport_free(p.e[1].t);
+    p.e[1].t = NULL;
+    start = g_get_monotonic_time();
+    failed = run_until(failed_and_freed, &p.e[0], 20);
+    took = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+    ok(failed && took >= 10, "the peer gone before ICE connected: FAILED "
+       "after %.1f s, not 30 (and freed from the handler)", took);
+    pair_free(&p);
+}
+
 static void
 phase(const char *name, sfu_transport_config_t *cfg)
 {
@@ -469,6 +496,7 @@ main(void)
     sfu_transport_config_t gcm = { .listen = loopback, .udp = true,
                                    .srtp_only = SFU_SRTP_AEAD_AES_128_GCM };
     sfu_transport_config_t tcp = { .listen = loopback, .tcp = true };
+    sfu_transport_config_t mux = { .listen = loopback, .udp = true };
     sfu_transport_config_t rcvbuf = { .listen = loopback, .udp = true,
                                       .recv_buffer = 1u << 20 };
 
@@ -500,6 +528,11 @@ main(void)
 
     phase("ICE-TCP only", &tcp);
     test_media("ICE-TCP", SFU_SRTP_AEAD_AES_128_GCM, &tcp);
+    sfu_transport_global_cleanup();
+
+    mux.udp_port = free_loopback_port(SOCK_DGRAM);
+    phase("the shared UDP port", &mux);
+    test_ice_failure();
     sfu_transport_global_cleanup();
 
     return tap_done();
