@@ -58,8 +58,9 @@ stack_name=${stack_name:-ngx-sfu}
 # A typo in the shared port must stop the stack here, not become a worker
 # that fails at start and is restarted every second.
 if [ "$rtc_udp_port" != off ]; then
-    [[ $rtc_udp_port =~ ^[1-9][0-9]{0,4}$ ]] && [ "$rtc_udp_port" -le 65535 ] \
-        || die "SFU_RTC_UDP_PORT wants a port (1-65535) or off, not \"$rtc_udp_port\""
+    if ! [[ $rtc_udp_port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$rtc_udp_port" -gt 65535 ]; then
+        die "SFU_RTC_UDP_PORT wants a port (1-65535) or off, not \"$rtc_udp_port\""
+    fi
     [ $((rtc_udp_port + workers - 1)) -le 65535 ] \
         || die "SFU_RTC_UDP_PORT=$rtc_udp_port: $workers workers would go past port 65535"
 fi
