@@ -96,6 +96,7 @@ cat <<EOF2
     health         http://127.0.0.1:$http_port/health
     metrics        http://127.0.0.1:$http_port/metrics
     TURN           $turn_host:$turn_port (udp, tcp), $turns_port (tls)
+    media          $media_addrs: $(stack_worker_ports)
     API key        $SFU_API_KEY
     TURN secret    $SFU_TURN_SECRET
     state, logs    $state

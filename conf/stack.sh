@@ -21,12 +21,14 @@
 #                                  may reach (sfu-worker --rtc-peer-networks,
 #                                  CIDR,...); empty: 127.0.0.0/8,::1 when
 #                                  every media address is loopback, else any
-#   SFU_RTC_UDP_PORT               empty: a UDP port per peer connection;
-#                                  a port: worker i serves all its peer
-#                                  connections on port + i - 1 (sfu-worker
-#                                  --rtc-udp-port; UDP and passive ICE-TCP
-#                                  on that port number: one firewall rule
-#                                  per worker and protocol)
+#   SFU_RTC_UDP_PORT 10000         worker i serves every peer connection's
+#                                  ICE, DTLS and SRTP on port + i - 1, UDP
+#                                  and passive ICE-TCP on that port number
+#                                  (sfu-worker --rtc-udp-port): one firewall
+#                                  rule per worker and protocol.  "off": a
+#                                  UDP and a TCP port per peer connection
+#                                  instead (libnice, any free port); empty
+#                                  is refused, not taken for either
 # Every process talks to the others on 127.0.0.1 (containers share the
 # host's network), so no name is ever resolved.
 # shellcheck shell=bash
@@ -44,7 +46,7 @@ public_host=${SFU_PUBLIC_HOST:-localhost}
 turn_host=${SFU_TURN_HOST:-127.0.0.1}
 turn_listen=${SFU_TURN_LISTEN:-127.0.0.1}
 media_addrs=${SFU_MEDIA_ADDRS:-127.0.0.1}
-rtc_udp_port=${SFU_RTC_UDP_PORT:-}
+rtc_udp_port=${SFU_RTC_UDP_PORT-10000}
 peer_networks=${SFU_PEER_NETWORKS:-}
 realm=ngx-sfu
 pgbin=/usr/lib/postgresql/15/bin
@@ -52,6 +54,16 @@ pgbin=/usr/lib/postgresql/15/bin
 say() { printf '%s: %s\n' "$stack_name" "$*"; }
 die() { printf '%s: %s\n' "$stack_name" "$*" >&2; exit 1; }
 stack_name=${stack_name:-ngx-sfu}
+
+# A typo in the shared port must stop the stack here, not become a worker
+# that fails at start and is restarted every second.
+if [ "$rtc_udp_port" != off ]; then
+    if ! [[ $rtc_udp_port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$rtc_udp_port" -gt 65535 ]; then
+        die "SFU_RTC_UDP_PORT wants a port (1-65535) or off, not \"$rtc_udp_port\""
+    fi
+    [ $((rtc_udp_port + workers - 1)) -le 65535 ] \
+        || die "SFU_RTC_UDP_PORT=$rtc_udp_port: $workers workers would go past port 65535"
+fi
 
 # PostgreSQL will not run as root: then it runs as the postgres user
 as_pg=()
@@ -147,21 +159,39 @@ stack_turn_cmd() {
     cmd=("$repo/build/turn/bin/turnserver" -c "$state/turnserver.conf" --no-cli)
 }
 
-# SFU worker $1 on $state/run/sfu-$1.sock, started again whenever it exits;
-# logs to $2 (a file, or "" for stderr).  Runs until TERM.
-stack_worker_loop() {
-    local id=$1 log=${2:-/dev/stderr} child= addr media=() nets=$peer_networks
+# SFU worker $1's command line: its socket $state/run/sfu-$1.sock, its
+# media addresses and peer networks, its shared port.
+stack_worker_cmd() {
+    local id=$1 addr nets=$peer_networks
+    cmd=("$repo/build/sfu/sfu-worker" --listen "$state/run/sfu-$id.sock" --id "$id")
     for addr in $media_addrs; do
-        media+=(--rtc-listen "$addr")
+        cmd+=(--rtc-listen "$addr")
         [[ $addr == 127.* || $addr == ::1 ]] || nets=${nets:-any}
     done
     nets=${nets:-127.0.0.0/8,::1}
-    [ "$nets" = any ] || media+=(--rtc-peer-networks "$nets")
-    [ -z "$rtc_udp_port" ] || media+=(--rtc-udp-port $((rtc_udp_port + id - 1)))
+    [ "$nets" = any ] || cmd+=(--rtc-peer-networks "$nets")
+    [ "$rtc_udp_port" = off ] || cmd+=(--rtc-udp-port $((rtc_udp_port + id - 1)))
+}
+
+# What the workers' media listens on, for people and firewalls.
+stack_worker_ports() {
+    if [ "$rtc_udp_port" = off ]; then
+        echo "a UDP and a TCP port per peer connection (SFU_RTC_UDP_PORT=off)"
+    elif [ "$workers" -eq 1 ]; then
+        echo "$rtc_udp_port (udp, tcp)"
+    else
+        echo "$rtc_udp_port-$((rtc_udp_port + workers - 1)) (udp, tcp; one per worker)"
+    fi
+}
+
+# SFU worker $1, started again whenever it exits; logs to $2 (a file, or
+# "" for stderr).  Runs until TERM.
+stack_worker_loop() {
+    local id=$1 log=${2:-/dev/stderr} child=
+    stack_worker_cmd "$id"
     trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 0' TERM
     while :; do
-        "$repo/build/sfu/sfu-worker" --listen "$state/run/sfu-$id.sock" --id "$id" \
-            "${media[@]}" >>"$log" 2>&1 &
+        "${cmd[@]}" >>"$log" 2>&1 &
         child=$!
         wait "$child" || true
         echo "sfu-worker $id exited; restarting in 1 s" >>"$log"

@@ -5,7 +5,8 @@
 # images that build from files that exist, shared volumes where the pieces
 # share files, and configurations rendered the same way that fit together
 # (nginx -t passes with the module; nginx, coturn and Prometheus use the
-# same ports).  No Docker engine is needed (none runs here).
+# same ports), the SFU workers on consecutive shared ports unless told
+# otherwise.  No Docker engine is needed (none runs here).
 use strict;
 use warnings;
 use Cwd qw(abs_path);
@@ -90,7 +91,7 @@ is_deeply([sort keys %{ $mounted{run} }], [qw(nginx sfu-worker)], "nginx reaches
 
 # --- settings: conf/stack.sh's, with its defaults, in every container
 my $stack = slurp("$repo/conf/stack.sh");
-my %defaults = $stack =~ /^\w+=\$\{(SFU_\w+):-(.*)\}$/mg;
+my %defaults = $stack =~ /^\w+=\$\{(SFU_\w+):?-(.*)\}$/mg;
 ok(keys %defaults >= 10, 'conf/stack.sh has its settings with defaults');
 $defaults{SFU_WORKERS} = '' if ($defaults{SFU_WORKERS} // '') eq '$(nproc)';   # empty: per core
 for my $name (sort keys %$services) {
@@ -160,5 +161,38 @@ ok(@sockets >= 1, 'nginx links to the SFU workers');
 like($_, qr{^\Q$tmp\E/run/}, "worker socket $_ is in the shared run volume") for @sockets;
 like(slurp("$tmp/prometheus.yml"), qr/"127\.0\.0\.1:$env->{SFU_HTTP_PORT}"/,
      "Prometheus scrapes nginx's SFU_HTTP_PORT");
+
+# --- the SFU workers' media: by default each on a shared port of its own,
+# consecutive from SFU_RTC_UDP_PORT; "off" gives the per-connection mode
+# back; anything else stops the stack before it starts
+sub worker_cmds {
+    my (%set) = @_;
+    local %ENV = (%ENV, %{ $services->{'sfu-worker'}{environment} }, SFU_WORKERS => 3, %set);
+    my $script = 'set -euo pipefail; repo=$1 state=$2; . "$repo/conf/stack.sh"; '
+               . 'for i in 1 2 3; do stack_worker_cmd $i; echo "${cmd[*]}"; done';
+    my $o = `bash -c '$script' workers '$repo' '$tmp' 2>&1`;
+    return ($? >> 8, $o);
+}
+my $mux = $services->{'sfu-worker'}{environment}{SFU_RTC_UDP_PORT};
+like($mux, qr/^\d+$/, "the workers share a port each by default (SFU_RTC_UDP_PORT $mux)");
+my ($wrc, $cmds) = worker_cmds();
+is($wrc, 0, 'conf/stack.sh gives three workers their command lines') or diag $cmds;
+is_deeply([ $cmds =~ /--rtc-udp-port (\d+)/g ], [ $mux, $mux + 1, $mux + 2 ],
+          "... worker i on port $mux + i - 1") or diag $cmds;
+isnt($mux, $_, "... which is not coturn's or nginx's port ($_)")
+    for @$env{qw(SFU_TURN_PORT SFU_TURNS_PORT SFU_HTTP_PORT SFU_HTTPS_PORT)};
+($wrc, $cmds) = worker_cmds(SFU_RTC_UDP_PORT => 'off');
+ok($wrc == 0 && $cmds =~ /--rtc-listen/ && $cmds !~ /--rtc-udp-port/,
+   'SFU_RTC_UDP_PORT=off: no shared port (a port per peer connection)') or diag $cmds;
+my (undef, $off) = compose_config(%SECRETS, SFU_RTC_UDP_PORT => 'off');
+is(YAML::XS::Load($off)->{services}{'sfu-worker'}{environment}{SFU_RTC_UDP_PORT}, 'off',
+   '... which docker-compose passes to the workers');
+for my $bad (['10k', qr/wants a port \(1-65535\) or off, not "10k"/],
+             ['', qr/wants a port/], ['08000', qr/wants a port/],
+             ['65534', qr/3 workers would go past port 65535/]) {
+    my ($r, $o) = worker_cmds(SFU_RTC_UDP_PORT => $bad->[0]);
+    ok($r != 0 && $o =~ $bad->[1], "SFU_RTC_UDP_PORT=\"$bad->[0]\" is refused, saying why")
+        or diag $o;
+}
 
 done_testing();

@@ -50,8 +50,9 @@ for my $p ([ alice => $alice_id ], [ bob => $bob_id ]) {
     like($e->{joined_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "... $name: joined_at");
 }
 
-# where each peer connection's selected pair ends on the worker: a port
-# of its own each, or with --rtc-udp-port (t/310) all four on one port
+# where each peer connection's selected pair ends on the worker: all four
+# on its shared port (--rtc-udp-port), or with a libnice agent per peer
+# connection (t/310) a port of its own each
 my $st = $s->api(GET => "/api/v1/rooms/$room/stats");
 my @ports = map { (($_->{local} // '') =~ /:(\d+) udp$/)[0] // 'none' }
             map { @$_{qw(publish subscribe)} } @{ $st->{json}{stats}{participants} // [] };

@@ -3,13 +3,14 @@
 # (GStreamer webrtcbin).  In turn, bob and gina stop hearing anything on
 # their subscribe peer connection (bob's sockets drop what arrives, gina's
 # ICE stream is closed under webrtcbin), so the worker's consent checks go
-# unanswered and, 10-16 s later (30-36 s on the shared UDP port: t/316),
-# that subscribe transport fails.  The
-# worker makes a new one and sends an offer marked new_connection; the
-# peer answers from a new peer connection (gina: a new webrtcbin) and
-# decodes alice again, in the same session (same participant, no join),
-# while alice goes on decoding it throughout.  Then a Chromium participant
-# whose subscribe peer connection closes gets a new one through the SDK.
+# unanswered and, 30-36 s later on the worker's shared port (10-16 s
+# with a libnice agent per peer connection: t/316), that subscribe
+# transport fails.  The worker makes a new one and sends an offer marked
+# new_connection; the peer answers from a new peer connection (gina: a
+# new webrtcbin) and decodes alice again, in the same session (same
+# participant, no join), while alice goes on decoding it throughout.
+# Then a Chromium participant whose subscribe peer connection closes gets
+# a new one through the SDK.
 # sfu/PROTOCOL.md, "A failed subscribe connection".
 
 use strict;

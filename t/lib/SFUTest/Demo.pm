@@ -37,7 +37,9 @@ package SFUTest::Demo;
 #                        # fits it: no sideways scrolling, buttons reachable
 #
 # SFU workers get --rtc-listen 127.0.0.1 --rtc-peer-networks 127.0.0.0/8
-# once they have them, then SFU_TEST_WORKER_ARGS (split on spaces).
+# once they have them, each its shared port (--rtc-udp-port, a free one
+# kept across restarts) as make run gives it, unless SFU_TEST_UDP_MUX=0
+# (as for SFUTest::Stack), then SFU_TEST_WORKER_ARGS (split on spaces).
 
 use strict;
 use warnings;
@@ -57,6 +59,7 @@ use SFUTest::Chromium;
 use SFUTest::NginxProc;
 use SFUTest::HTTP;
 use SFUTest::Services;
+use SFUTest::Stack ();
 
 our $Repo = abs_path(dirname(abs_path(__FILE__)) . '/../../..');
 our $Module = $ENV{TEST_NGINX_LOAD_MODULES} || "$Repo/build/ngx_http_sfu_module.so";
@@ -244,6 +247,7 @@ sub start {
     my $sockdir = tempdir('sfu-demo-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $self = bless {
         state => $state, sockdir => $sockdir, workers => [], pids => {},
+        udp_mux => SFUTest::Stack::udp_mux_default(), udp_ports => [],
         http_port => SFUTest::NginxProc::free_port(),
         https_port => SFUTest::NginxProc::free_port(),
         api_key => _random_hex(16),
@@ -306,8 +310,14 @@ sub start_worker {
     my ($self, $i) = @_;
     my $sock = $self->{workers}[$i];
     unlink $sock;
-    my @extra = ((media_options_missing() ? () : @WORKER_MEDIA_ARGS),
-                 split ' ', $ENV{SFU_TEST_WORKER_ARGS} // '');
+    my @media;
+    if (!media_options_missing()) {
+        @media = @WORKER_MEDIA_ARGS;
+        push @media, '--rtc-udp-port',
+             $self->{udp_ports}[$i] //= SFUTest::NginxProc::free_ports(1)
+            if $self->{udp_mux};
+    }
+    my @extra = (@media, split ' ', $ENV{SFU_TEST_WORKER_ARGS} // '');
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         open STDIN, '<', '/dev/null';

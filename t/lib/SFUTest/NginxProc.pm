@@ -32,6 +32,30 @@ sub free_port {
     return $port;
 }
 
+# True when nothing on $addr holds any of the $n ports from $first, UDP
+# or TCP (an SFU worker's shared port takes both).
+sub ports_free {
+    my ($addr, $first, $n) = @_;
+    for my $port ($first .. $first + $n - 1) {
+        return 0 if $port > 65535;
+        for my $proto (qw(udp tcp)) {
+            IO::Socket::INET->new(LocalAddr => $addr, LocalPort => $port, Proto => $proto)
+                or return 0;
+        }
+    }
+    return 1;
+}
+
+# The first of $n consecutive ports free on 127.0.0.1 for UDP and TCP.
+sub free_ports {
+    my ($n) = @_;
+    for (1 .. 100) {
+        my $first = free_port();
+        return $first if ports_free('127.0.0.1', $first, $n);
+    }
+    die "free_ports: found no $n consecutive free ports\n";
+}
+
 sub port_open {
     my ($addr, $port, $tmo) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => $addr, PeerPort => $port,

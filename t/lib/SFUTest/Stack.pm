@@ -15,6 +15,8 @@ package SFUTest::Stack;
 #                  # (nginx then listens on every address; make bench runs
 #                  # the stack so in a network namespace, t/bin/bench-ngx-sfu);
 #                  # worker_log_level => 'warn' (default debug)
+#                  # udp_mux => 0 or 1: the workers' ICE mode, whatever
+#                  # SFU_TEST_UDP_MUX says (see below)
 #                  # turn => 1: the patched coturn, SFU-only (relays to
 #                  # 127.0.0.1), in the join's ice_servers; $s->turn is
 #                  # SFUTurn's {port, relay_ports, log, ...}, $s->turn_realm
@@ -34,8 +36,12 @@ package SFUTest::Stack;
 #   $s->describe                             # logs' tails, for diag
 #   $s->stop;
 #
-# Environment: SFU_E2E_REQUIRED=1 turns the "pieces missing" skip into a
-# failure; SFU_E2E_KEEP=1 keeps the work folder (logs) after the test.
+# Environment: SFU_TEST_UDP_MUX=0 gives every worker a libnice agent and
+# UDP and TCP ports per peer connection instead of its shared port (the
+# default, as make run and docker-compose run it; t/310, t/311, t/315 and
+# t/316 re-run t/300, t/301, t/305 and t/306 with 0); SFU_E2E_REQUIRED=1
+# turns the "pieces missing" skip into a failure; SFU_E2E_KEEP=1 keeps the
+# work folder (logs) after the test.
 
 use strict;
 use warnings;
@@ -63,25 +69,33 @@ our $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 # the arguments each worker gets: gather on loopback only, in a port range
 # of its own, and talk to loopback peers only (Chromium also offers its
 # host candidates on the machine's other interfaces; tests send nothing
-# outside 127.0.0.0/8).  With SFU_TEST_UDP_MUX=1 in the environment
-# (the t/31x-*-udp-mux.t files set it), each worker also serves every
-# peer connection's ICE on one shared UDP port, the first of its range
-# (--rtc-udp-port).
+# outside 127.0.0.0/8).  With the shared port (udp_mux true), each worker
+# serves every peer connection's ICE, DTLS and SRTP on the first port of
+# its range, UDP and ICE-TCP (--rtc-udp-port); without it, a libnice
+# agent per peer connection takes its ports from the range.
 our @WORKER_MEDIA_FLAGS = ('--rtc-listen', '--rtc-ports', '--rtc-peer-networks');
 our $WORKER_PORTS = 200;             # UDP/TCP ports per worker
 
 sub worker_media_args {
-    my ($min, $max, $addr, $peer_networks) = @_;
+    my ($min, $max, $addr, $peer_networks, $udp_mux) = @_;
     return ('--rtc-listen', $addr // '127.0.0.1', '--rtc-ports', "$min-$max",
             '--rtc-peer-networks', $peer_networks // '127.0.0.0/8',
-            $ENV{SFU_TEST_UDP_MUX} ? ('--rtc-udp-port', $min) : ());
+            $udp_mux ? ('--rtc-udp-port', $min) : ());
 }
 
-# Worker i's shared UDP port, or undef when it has a port per peer
-# connection.
+# The ICE mode SFU_TEST_UDP_MUX asks for: the shared port unless it is 0.
+sub udp_mux_default {
+    my $v = $ENV{SFU_TEST_UDP_MUX} // 1;
+    $v eq '0' || $v eq '1'
+        or die "SFUTest::Stack: SFU_TEST_UDP_MUX wants 1 (the shared port, the "
+             . "default) or 0 (a libnice agent per peer connection), not \"$v\"\n";
+    return $v;
+}
+
+# Worker i's shared port, or undef when it has ports per peer connection.
 sub udp_mux_port {
     my ($self, $i) = @_;
-    return $ENV{SFU_TEST_UDP_MUX} ? $self->{workers}[$i]{ports}[0] : undef;
+    return $self->{udp_mux} ? $self->{workers}[$i]{ports}[0] : undef;
 }
 
 # nginx's side: where signaling is served (what the join's signaling_url
@@ -163,6 +177,7 @@ sub start {
         workers => [], peers => [], names => {},
         addr => $o{addr} // '127.0.0.1', peer_networks => $o{peer_networks},
         worker_log_level => $o{worker_log_level} // 'debug',
+        udp_mux => $o{udp_mux} // udp_mux_default(),
         nginx_workers => $o{nginx_workers} // 2,
         api_key => 'e2e' . join('', map { sprintf '%02x', rand 256 } 1 .. 12),
         token_secret => join('', map { sprintf '%02x', rand 256 } 1 .. 20),
@@ -176,7 +191,7 @@ sub start {
     for my $i (0 .. ($o{workers} // 1) - 1) {
         $self->{workers}[$i] = { sock => "$self->{dir}/w$i.sock",
                                  log => "$self->{dir}/worker$i.log",
-                                 ports => _port_range() };
+                                 ports => $self->_port_range };
         $self->_spawn_worker($i);
     }
     $self->_start_turn if $o{turn};
@@ -191,8 +206,14 @@ sub dir { $_[0]{dir} }
 sub turn { $_[0]{turn} }
 sub turn_realm { $_[0]{turn_realm} }
 
+# A worker's ports: a random range, whose first port (the shared one)
+# nothing else holds, since other suites run stacks beside this one.
 sub _port_range {
-    my $base = 20000 + $WORKER_PORTS * int(rand(40000 / $WORKER_PORTS));
+    my ($self) = @_;
+    my $base;
+    do {
+        $base = 20000 + $WORKER_PORTS * int(rand(40000 / $WORKER_PORTS));
+    } until SFUTest::NginxProc::ports_free($self->{addr}, $base, 1);
     return [$base, $base + $WORKER_PORTS - 1];
 }
 
@@ -281,7 +302,7 @@ sub _spawn_worker {
         open STDERR, '>&', \*STDOUT;
         exec $Worker, '--listen', $w->{sock}, '--id', $i,
             '--log-level', $self->{worker_log_level},
-            worker_media_args(@{ $w->{ports} }, @$self{qw(addr peer_networks)})
+            worker_media_args(@{ $w->{ports} }, @$self{qw(addr peer_networks udp_mux)})
             or POSIX::_exit(127);
     }
     $w->{pid} = $pid;
@@ -485,6 +506,8 @@ sub describe {
     my ($self) = @_;
     my $tail = sub { my @l = split /\n/, shift; join "\n", @l > 40 ? @l[-40 .. -1] : @l };
     return join "\n",
+        '--- ICE: ' . ($self->{udp_mux} ? "each worker's shared port (--rtc-udp-port)"
+                       : 'a libnice agent per peer connection (SFU_TEST_UDP_MUX=0)'),
         "--- nginx error.log (tail)", $tail->($self->error_log),
         map({ ("--- worker $_ log (tail)", $tail->($self->worker_log($_))) }
             0 .. $#{ $self->{workers} }),
