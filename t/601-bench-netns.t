@@ -73,6 +73,34 @@ is(scalar ours($owner), 0, 'and its namespaces are gone');
     is(scalar ours($pid), 0, 'TERM removes them');
 }
 
+# --- bench-steer: each veth end's receive on its own side's CPU
+{
+    my $cpus = qx{nproc --all} + 0;
+    my $all = sprintf '%x', (1 << $cpus) - 1;
+    my $entries = '/proc/sys/net/core/rps_sock_flow_entries';
+    my $before = qx{cat $entries} + 0;
+    my $steer = "$repo/t/bin/bench-steer";
+    ($status, $out) = in_netns(<<EOS);
+echo "== show"; $steer show
+echo "== pin"; $steer pin 0 @{[$cpus - 1]}
+echo "== follow"; $steer follow
+echo "== bad"; $steer pin $cpus 0; echo "status \$?"
+EOS
+    is($status, 0, 'bench-steer ran') or diag $out;
+    my %part = $out =~ /^== (\w+)\n(.*?)(?=^== |\z)/msg;
+    like($part{show}, qr/^veth-sfu rps_cpus=0+ rps_flow_cnt=0$/m, 'a new veth end has no steering');
+    like($part{pin}, qr/^veth-sfu rps_cpus=0*1 rps_flow_cnt=0$/m, 'pin: the SFU end receives on the SFU\'s CPU');
+    my $load_mask = sprintf '%x', 1 << ($cpus - 1);
+    like($part{pin}, qr/^veth-load rps_cpus=0*$load_mask rps_flow_cnt=0$/m,
+         "pin: the load end on sfu-load's CPU");
+    like($part{follow}, qr/^veth-load rps_cpus=0*$all rps_flow_cnt=4096$/m, 'follow: flow steering on the load end');
+    like($part{follow}, qr/^veth-sfu rps_cpus=0*$all rps_flow_cnt=4096$/m, '... and on the SFU end');
+    my ($raised) = $part{follow} =~ /^rps_sock_flow_entries=(\d+)$/m;
+    cmp_ok($raised // 0, '>=', 32768, "follow: the host's flow table is large enough");
+    like($part{bad}, qr/^bench-steer: no CPU $cpus\nstatus 2$/m, 'a CPU the machine lacks is a usage error');
+    is(qx{cat $entries} + 0, $before, 'bench-netns puts the host\'s flow table back as it found it');
+}
+
 # --- Janus inside the SFU namespace, asked from the load namespace
 SKIP: {
     skip 'janus-check is not built (make -C sfu janus-check)', 4 unless -x $check;
