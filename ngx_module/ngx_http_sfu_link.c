@@ -26,6 +26,8 @@ static void ngx_http_sfu_link_close(ngx_http_sfu_link_t *link);
 static void ngx_http_sfu_link_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_sfu_link_ping_handler(ngx_event_t *ev);
 static void ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg);
+static ngx_int_t ngx_http_sfu_link_report_count(json_t *msg,
+    const char *name, json_int_t *value, const char **bad);
 
 
 static ngx_http_sfu_link_t           *ngx_http_sfu_links;
@@ -520,6 +522,7 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
         link->backoff = NGX_HTTP_SFU_LINK_BACKOFF_MIN;
         link->worker_pid = json_integer_value(json_object_get(msg, "pid"));
         link->port_bad = 0;
+        link->counts_bad = 0;
 
         ngx_log_error(NGX_LOG_NOTICE, &link->log, 0,
                       "sfu worker \"%V\" is up%s (worker %L, pid %L)",
@@ -584,30 +587,40 @@ ngx_http_sfu_link_message(ngx_http_sfu_link_t *link, json_t *msg)
 
 /*
  * the worker's own counts, in hello and pong (older workers send none),
- * and its shared port's counters (none: it has no shared port)
+ * and its shared port's counters (none: it has no shared port); a count
+ * that is there but not a non-negative integer leaves the figure as it
+ * was, logged once per link connection
  */
 
 static void
 ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
 {
     int          port;
-    json_t      *rooms, *participants, *cache_bytes;
+    json_int_t   rooms, participants, cache_bytes;
+    ngx_int_t    rooms_rc, participants_rc, cache_rc;
     uint64_t     counters[NGX_HTTP_SFU_PORT_COUNTERS];
     const char  *bad;
 
-    rooms = json_object_get(msg, "rooms");
-    participants = json_object_get(msg, "participants");
-    cache_bytes = json_object_get(msg, "packet_cache_bytes");
+    bad = NULL;
+    rooms_rc = ngx_http_sfu_link_report_count(msg, "rooms", &rooms, &bad);
+    participants_rc = ngx_http_sfu_link_report_count(msg, "participants",
+                                                     &participants, &bad);
+    cache_rc = ngx_http_sfu_link_report_count(msg, "packet_cache_bytes",
+                                              &cache_bytes, &bad);
 
-    if (json_is_integer(cache_bytes) && json_integer_value(cache_bytes) >= 0) {
-        ngx_http_sfu_metrics_cache_set(link->index,
-                                       json_integer_value(cache_bytes));
+    if (bad != NULL && !link->counts_bad) {
+        ngx_log_error(NGX_LOG_WARN, &link->log, 0,
+                      "sfu worker \"%V\" sent an invalid \"%s\": "
+                      "its figure is not updated", &link->path, bad);
+        link->counts_bad = 1;
     }
 
-    if (json_is_integer(rooms) && json_is_integer(participants)) {
-        ngx_http_sfu_metrics_live_set(link->index,
-                                      json_integer_value(rooms),
-                                      json_integer_value(participants));
+    if (cache_rc == NGX_OK) {
+        ngx_http_sfu_metrics_cache_set(link->index, cache_bytes);
+    }
+
+    if (rooms_rc == NGX_OK && participants_rc == NGX_OK) {
+        ngx_http_sfu_metrics_live_set(link->index, rooms, participants);
     }
 
     port = ngx_http_sfu_port_counters_parse(msg, counters, &bad);
@@ -624,4 +637,35 @@ ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
                       &link->path, bad);
         link->port_bad = 1;
     }
+}
+
+
+/*
+ * one count of hello or pong: NGX_OK with its value, NGX_DECLINED when
+ * absent (an older worker), NGX_ERROR when it is not a non-negative
+ * integer (*bad names the first such field)
+ */
+
+static ngx_int_t
+ngx_http_sfu_link_report_count(json_t *msg, const char *name,
+    json_int_t *value, const char **bad)
+{
+    json_t  *v;
+
+    v = json_object_get(msg, name);
+
+    if (v == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        if (*bad == NULL) {
+            *bad = name;
+        }
+        return NGX_ERROR;
+    }
+
+    *value = json_integer_value(v);
+
+    return NGX_OK;
 }

@@ -61,6 +61,8 @@ typedef struct {
 
     json_int_t                 worker_pid;  /* in its hello */
     ngx_uint_t                 port_bad;    /* a bad "shared_port", logged */
+    ngx_uint_t                 counts_bad;  /* a bad room or cache count,
+                                               logged */
 
     /* bytes read, not yet a frame; the connection's lifetime */
     u_char                    *in;

@@ -187,6 +187,21 @@ $fake->{live} = { rooms => 3, participants => 1, packet_cache_bytes => 0 };
 expect_port("$dir/fake.sock", { map { $_ => 'none' } @counters },
             'a worker that stops reporting the shared port: its series go');
 
+# --- a worker reporting a malformed room or cache count: that figure
+# stays, the others are taken, logged once
+
+$fake->{live} = { rooms => -1, participants => 1, packet_cache_bytes => 4096 };
+my $cache;
+$fake->wait_for(sub { ($cache = scrape()->{sfu_worker_packet_cache_bytes} // 0) == 4096 }, 10);
+is($cache, 4096, 'a pong with a negative room count: its cache figure is taken');
+is(scrape()->{webrtc_rooms_total}, 3, '... its room count is not');
+$fake->{live} = { rooms => 'many', participants => 1, packet_cache_bytes => 8192 };
+$fake->wait_for(sub { ($cache = scrape()->{sfu_worker_packet_cache_bytes} // 0) == 8192 }, 10);
+is(scrape()->{webrtc_rooms_total}, 3, '... nor the next, a string');
+@logged = $ngx->error_log
+    =~ /\[warn\].*sfu worker "\Q$dir\E\/fake\.sock" sent an invalid "rooms": its figure is not updated/g;
+is(scalar @logged, 1, '... logged once');
+
 unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alerts');
 
 done_testing();
