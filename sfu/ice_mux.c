@@ -705,29 +705,58 @@ sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out)
     }
 }
 
+/* Every counter by its name in pong's "shared_port" (PROTOCOL.md); the
+   one list the sum and the report both walk, so a counter added to the
+   struct must be named here. */
+_Static_assert(sizeof(sfu_ice_mux_stats_t)
+               == SFU_ICE_MUX_STAT_FIELDS * sizeof(uint64_t),
+               "sfu_ice_mux_stat_fields names every counter");
+const sfu_ice_mux_stat_field_t sfu_ice_mux_stat_fields[SFU_ICE_MUX_STAT_FIELDS] = {
+    { "udp_datagrams", offsetof(sfu_ice_mux_stats_t, datagrams) },
+    { "udp_unknown_source", offsetof(sfu_ice_mux_stats_t, unknown_source) },
+    { "udp_kernel_drops", offsetof(sfu_ice_mux_stats_t, kernel_drops) },
+    { "stun_requests", offsetof(sfu_ice_mux_stats_t, stun_requests) },
+    { "stun_responses", offsetof(sfu_ice_mux_stats_t, stun_responses) },
+    { "stun_malformed", offsetof(sfu_ice_mux_stats_t, stun_bad) },
+    { "stun_unknown_ufrag",
+      offsetof(sfu_ice_mux_stats_t, stun_unknown_ufrag) },
+    { "stun_bad_credentials",
+      offsetof(sfu_ice_mux_stats_t, stun_bad_credentials) },
+    { "stun_unrouted", offsetof(sfu_ice_mux_stats_t, stun_unrouted) },
+    { "tcp_accepted", offsetof(sfu_ice_mux_stats_t, tcp_accepted) },
+    { "tcp_refused", offsetof(sfu_ice_mux_stats_t, tcp_refused) },
+    { "tcp_auth_timeouts", offsetof(sfu_ice_mux_stats_t, tcp_timed_out) },
+    { "tcp_over_limit", offsetof(sfu_ice_mux_stats_t, tcp_overflow) },
+    { "tcp_accept_pauses",
+      offsetof(sfu_ice_mux_stats_t, tcp_accept_paused) },
+    { "tcp_send_drops", offsetof(sfu_ice_mux_stats_t, tcp_queue_drops) },
+};
+
+uint64_t
+sfu_ice_mux_stat_value(const sfu_ice_mux_stats_t *s, size_t i)
+{
+    uint64_t v;
+
+    memcpy(&v, (const char *) s + sfu_ice_mux_stat_fields[i].offset,
+           sizeof(v));
+    return v;
+}
+
 bool
 sfu_ice_mux_stats_all(sfu_ice_mux_stats_t *out)
 {
     sfu_ice_mux_stats_t s;
+    uint64_t sum;
 
     memset(out, 0, sizeof(*out));
     for (GSList *l = muxes; l != NULL; l = l->next) {
         sfu_ice_mux_stats(l->data, &s);
-        out->datagrams += s.datagrams;
-        out->stun_requests += s.stun_requests;
-        out->stun_responses += s.stun_responses;
-        out->unknown_source += s.unknown_source;
-        out->kernel_drops += s.kernel_drops;
-        out->stun_bad += s.stun_bad;
-        out->stun_unknown_ufrag += s.stun_unknown_ufrag;
-        out->stun_bad_credentials += s.stun_bad_credentials;
-        out->stun_unrouted += s.stun_unrouted;
-        out->tcp_accepted += s.tcp_accepted;
-        out->tcp_refused += s.tcp_refused;
-        out->tcp_timed_out += s.tcp_timed_out;
-        out->tcp_overflow += s.tcp_overflow;
-        out->tcp_accept_paused += s.tcp_accept_paused;
-        out->tcp_queue_drops += s.tcp_queue_drops;
+        for (size_t i = 0; i < SFU_ICE_MUX_STAT_FIELDS; i++) {
+            sum = sfu_ice_mux_stat_value(out, i)
+                  + sfu_ice_mux_stat_value(&s, i);
+            memcpy((char *) out + sfu_ice_mux_stat_fields[i].offset, &sum,
+                   sizeof(sum));
+        }
     }
     return muxes != NULL;
 }

@@ -29,6 +29,7 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct sfu_ice_mux sfu_ice_mux_t;
@@ -86,6 +87,17 @@ typedef struct {
     uint64_t tcp_accept_paused;  /* accept ran out of fds or memory */
     uint64_t tcp_queue_drops;    /* frames dropped, send queue full */
 } sfu_ice_mux_stats_t;
+
+/* The counters by name and place in sfu_ice_mux_stats_t (all uint64_t). */
+#define SFU_ICE_MUX_STAT_FIELDS 15
+typedef struct {
+    const char *name;                /* as pong's "shared_port" has it */
+    size_t      offset;
+} sfu_ice_mux_stat_field_t;
+extern const sfu_ice_mux_stat_field_t
+    sfu_ice_mux_stat_fields[SFU_ICE_MUX_STAT_FIELDS];
+/* The i-th of sfu_ice_mux_stat_fields in s. */
+uint64_t sfu_ice_mux_stat_value(const sfu_ice_mux_stats_t *s, size_t i);
 
 /* Opens the sockets for cfg->udp_port (process-wide, from
    sfu_ice_global_init); 0 or -1 (logged). */

@@ -71,31 +71,6 @@ sfu_proto_error(sfu_conn_t *c, json_t *request, const char *code,
                                           "code", code, "message", text));
 }
 
-/* The shared port's counters, by their names in "shared_port". */
-static const struct {
-    const char *name;
-    size_t      offset;
-} proto_port_counters[] = {
-    { "udp_datagrams", offsetof(sfu_ice_mux_stats_t, datagrams) },
-    { "udp_unknown_source", offsetof(sfu_ice_mux_stats_t, unknown_source) },
-    { "udp_kernel_drops", offsetof(sfu_ice_mux_stats_t, kernel_drops) },
-    { "stun_requests", offsetof(sfu_ice_mux_stats_t, stun_requests) },
-    { "stun_responses", offsetof(sfu_ice_mux_stats_t, stun_responses) },
-    { "stun_malformed", offsetof(sfu_ice_mux_stats_t, stun_bad) },
-    { "stun_unknown_ufrag",
-      offsetof(sfu_ice_mux_stats_t, stun_unknown_ufrag) },
-    { "stun_bad_credentials",
-      offsetof(sfu_ice_mux_stats_t, stun_bad_credentials) },
-    { "stun_unrouted", offsetof(sfu_ice_mux_stats_t, stun_unrouted) },
-    { "tcp_accepted", offsetof(sfu_ice_mux_stats_t, tcp_accepted) },
-    { "tcp_refused", offsetof(sfu_ice_mux_stats_t, tcp_refused) },
-    { "tcp_auth_timeouts", offsetof(sfu_ice_mux_stats_t, tcp_timed_out) },
-    { "tcp_over_limit", offsetof(sfu_ice_mux_stats_t, tcp_overflow) },
-    { "tcp_accept_pauses",
-      offsetof(sfu_ice_mux_stats_t, tcp_accept_paused) },
-    { "tcp_send_drops", offsetof(sfu_ice_mux_stats_t, tcp_queue_drops) },
-};
-
 /* Adds "shared_port": {"udp_datagrams": N, ...} to msg if the worker
    serves one; 0, or -1 out of memory. */
 static int
@@ -112,14 +87,10 @@ proto_shared_port(json_t *msg)
     if (port == NULL || json_object_set_new(msg, "shared_port", port) != 0) {
         return -1;
     }
-    for (size_t i = 0;
-         i < sizeof(proto_port_counters) / sizeof(proto_port_counters[0]);
-         i++)
-    {
-        memcpy(&value, (const char *) &stats + proto_port_counters[i].offset,
-               sizeof(value));
+    for (size_t i = 0; i < SFU_ICE_MUX_STAT_FIELDS; i++) {
+        value = sfu_ice_mux_stat_value(&stats, i);
         /* json_int_t is signed: 2^63 of anything is never reached */
-        if (json_object_set_new(port, proto_port_counters[i].name,
+        if (json_object_set_new(port, sfu_ice_mux_stat_fields[i].name,
                                 json_integer((json_int_t) value))
             != 0)
         {

@@ -162,6 +162,14 @@ pair_talks(struct end e[2], const char *what)
            && strcmp(e[1].last, what) == 0;
 }
 
+/* Both connected within 20 s, then "what" both ways. */
+__attribute__((unused))
+static bool
+both_connected_and_talk(struct end e[2], const char *what)
+{
+    return run_until(both_connected, e, 20) && pair_talks(e, what);
+}
+
 __attribute__((unused))
 static void
 pair_free(struct end e[2])

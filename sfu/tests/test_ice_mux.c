@@ -16,12 +16,6 @@
 
 static const char *loopback[] = { "127.0.0.1", NULL };
 
-static bool
-both_connected_and_talk(struct end e[2], const char *what)
-{
-    return run_until(both_connected, e, 20) && pair_talks(e, what);
-}
-
 static unsigned
 port_of(const char *pair_end)
 {

@@ -39,7 +39,7 @@ test_roles(const sfu_transport_config_t *mux,
 
     pair_new_apart(e, nice, mux);
     pair_exchange_credentials(e);
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "mux controlled"),
+    ok(both_connected_and_talk(e, "mux controlled"),
        "libnice (ICE-TCP only) controlling, mux controlled: data both ways");
     ok(is_tcp_pair(e[1].ice, mux->udp_port), "... over TCP: %s -> %s",
        sfu_ice_local(e[1].ice), sfu_ice_remote(e[1].ice));
@@ -52,7 +52,7 @@ test_roles(const sfu_transport_config_t *mux,
 
     pair_new_apart(e, mux, nice);
     pair_exchange_credentials(e);
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "mux controlling"),
+    ok(both_connected_and_talk(e, "mux controlling"),
        "mux controlling, libnice (ICE-TCP only) controlled: data both ways");
     ok(is_tcp_pair(e[0].ice, mux->udp_port), "... over TCP: %s -> %s",
        sfu_ice_local(e[0].ice), sfu_ice_remote(e[0].ice));
@@ -67,14 +67,14 @@ test_restart(const sfu_transport_config_t *mux,
 
     pair_new_apart(e, mux, nice);
     pair_exchange_credentials(e);
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "before restart"),
+    ok(both_connected_and_talk(e, "before restart"),
        "restart: connected over TCP");
     is_int(sfu_ice_restart(e[0].ice), 0, "... the mux agent restarts");
     sfu_ice_set_remote(e[1].ice, sfu_ice_ufrag(e[0].ice),
                        sfu_ice_pwd(e[0].ice));
     sfu_ice_set_remote(e[0].ice, sfu_ice_ufrag(e[1].ice),
                        sfu_ice_pwd(e[1].ice));
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "after restart")
+    ok(both_connected_and_talk(e, "after restart")
        && is_tcp_pair(e[0].ice, mux->udp_port),
        "... data flows over TCP after it");
     pair_free(e);
@@ -101,7 +101,7 @@ test_peer_closes(const sfu_transport_config_t *mux,
 
     pair_new_apart(e, nice, mux);
     pair_exchange_credentials(e);
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "closing"),
+    ok(both_connected_and_talk(e, "closing"),
        "peer closes: connected over TCP");
     sfu_ice_free(e[0].ice);
     e[0].ice = NULL;
@@ -236,7 +236,7 @@ test_strangers(const sfu_transport_config_t *mux,
 
     pair_new_apart(e, nice, mux);
     pair_exchange_credentials(e);
-    ok(run_until(both_connected, e, 20) && pair_talks(e, "before strangers"),
+    ok(both_connected_and_talk(e, "before strangers"),
        "a call over TCP is up");
     sfu_ice_mux_stats(sfu_ice_mux_find(mux), &counted);
     received = e[1].received;
