@@ -14,7 +14,9 @@
  *   ngx_http_sfu_live.c      kick and stats: REST calls the SFU worker answers
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
- *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
+ *   ngx_http_sfu_metrics.c   shared-memory counters and /metrics
+ *   ngx_http_sfu_port_metrics.c  the SFU workers' shared-port counters there
+ *   ngx_http_sfu_health.c    /health
  *   ngx_http_sfu_link.c      connections to the SFU workers (lifecycle)
  *   ngx_http_sfu_link_io.c   their framing and queues
  *   ngx_http_sfu_link_request.c  requests to a worker that await its answer
