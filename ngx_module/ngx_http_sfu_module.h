@@ -8,6 +8,7 @@
  *   ngx_http_sfu_pg.c        non-blocking libpq pool on nginx's event loop
  *   ngx_http_sfu_schema.c    versioned PostgreSQL schema, applied at start
  *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop
+ *   ngx_http_sfu_lib_conn.c  nginx connections on libpq's and hiredis' sockets
  *   ngx_http_sfu_ratelimit.c rate limits counted in Redis; the rate syntax
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
