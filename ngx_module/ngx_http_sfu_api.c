@@ -538,6 +538,18 @@ ngx_http_sfu_db_query(ngx_http_request_t *r, ngx_http_sfu_pg_stmt_t *stmt,
 }
 
 
+ngx_int_t
+ngx_http_sfu_db_query_room(ngx_http_request_t *r,
+    ngx_http_sfu_pg_stmt_t *stmt, ngx_http_sfu_db_handler_pt handler)
+{
+    ngx_http_sfu_api_req_t  *req;
+
+    req = ngx_http_sfu_api_req(r);
+
+    return ngx_http_sfu_db_query(r, stmt, 1, &req->room, handler);
+}
+
+
 static void
 ngx_http_sfu_db_done(void *data, ngx_http_sfu_pg_status_e status,
     PGresult *res)

@@ -96,6 +96,10 @@ ngx_int_t ngx_http_sfu_db_query(ngx_http_request_t *r,
     ngx_http_sfu_pg_stmt_t *stmt, ngx_uint_t nparams, ngx_str_t *params,
     ngx_http_sfu_db_handler_pt handler);
 
+/* ngx_http_sfu_db_query() of a statement whose one parameter is the room */
+ngx_int_t ngx_http_sfu_db_query_room(ngx_http_request_t *r,
+    ngx_http_sfu_pg_stmt_t *stmt, ngx_http_sfu_db_handler_pt handler);
+
 /* a PGresult column as JSON */
 json_t *ngx_http_sfu_pg_json_str(PGresult *res, int row, int col);
 json_t *ngx_http_sfu_pg_json_int(PGresult *res, int row, int col);

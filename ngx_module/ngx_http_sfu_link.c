@@ -13,6 +13,7 @@
 
 #include "ngx_http_sfu_link_conn.h"
 #include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_port_metrics.h"
 #include "ngx_http_sfu_port_counters.h"
 
 
@@ -626,7 +627,7 @@ ngx_http_sfu_link_live(ngx_http_sfu_link_t *link, json_t *msg)
     port = ngx_http_sfu_port_counters_parse(msg, counters, &bad);
 
     if (port >= 0) {
-        ngx_http_sfu_metrics_port_set(link->index, link->worker_pid,
+        ngx_http_sfu_port_metrics_set(link->index, link->worker_pid,
                                       port ? counters : NULL);
 
     } else if (!link->port_bad) {

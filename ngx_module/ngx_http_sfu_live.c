@@ -80,18 +80,16 @@ static ngx_int_t
 ngx_http_sfu_live_room(ngx_http_request_t *r,
     ngx_http_sfu_live_room_call_t *call)
 {
-    ngx_http_sfu_ctx_t      *ctx;
-    ngx_http_sfu_api_req_t  *req;
+    ngx_http_sfu_ctx_t  *ctx;
 
-    req = ngx_http_sfu_api_req(r);
     ctx = ngx_http_get_module_ctx(r, ngx_http_sfu_module);
 
     ctx->data = call;
 
     ngx_http_discard_request_body(r);
 
-    return ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_room_status, 1,
-                                 &req->room, ngx_http_sfu_live_room_found);
+    return ngx_http_sfu_db_query_room(r, &ngx_http_sfu_stmt_room_status,
+                                      ngx_http_sfu_live_room_found);
 }
 
 

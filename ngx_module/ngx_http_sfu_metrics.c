@@ -1,6 +1,7 @@
 
 /*
- * Shared-memory counters, /metrics and /health.
+ * Shared-memory counters and /metrics; the operator endpoints' common
+ * request handling (/health's too).
  *
  * The (endpoint, status) table grows under the zone's mutex and is read
  * without it: a slot is filled before the slot count that publishes it is
@@ -8,10 +9,7 @@
  */
 
 #include "ngx_http_sfu_metrics.h"
-#include "ngx_http_sfu_redis.h"
-#include "ngx_http_sfu_pg.h"
 #include "ngx_http_sfu_link.h"
-#include "ngx_http_sfu_port_counters.h"
 
 
 #define NGX_HTTP_SFU_ENDPOINT_LEN  48
@@ -25,20 +23,12 @@ typedef struct {
 } ngx_http_sfu_metrics_slot_t;
 
 
-/* a worker's shared-port counters */
-typedef struct {
-    ngx_atomic_t                  reported;    /* 0: it has no shared port */
-    ngx_atomic_t                  pid;
-    ngx_atomic_t                  values[NGX_HTTP_SFU_PORT_COUNTERS];
-} ngx_http_sfu_metrics_port_t;
-
-
 typedef struct {
     ngx_atomic_t                  metrics[NGX_HTTP_SFU_METRIC_LAST];
     ngx_atomic_t                  live_rooms[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  live_participants[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  live_cache_bytes[NGX_HTTP_SFU_LINKS_MAX];
-    ngx_http_sfu_metrics_port_t   port[NGX_HTTP_SFU_LINKS_MAX];
+    ngx_http_sfu_port_metrics_t   port[NGX_HTTP_SFU_LINKS_MAX];
     ngx_atomic_t                  other;       /* the table is full */
     ngx_atomic_t                  nslots;
     ngx_http_sfu_metrics_slot_t   slots[NGX_HTTP_SFU_METRICS_SLOTS];
@@ -57,16 +47,8 @@ static ngx_int_t ngx_http_sfu_metrics_init_zone(ngx_shm_zone_t *shm_zone,
 static ngx_int_t ngx_http_sfu_metrics_log(ngx_http_request_t *r);
 static ngx_atomic_t *ngx_http_sfu_metrics_slot(ngx_shm_zone_t *shm_zone,
     ngx_str_t *endpoint, ngx_uint_t status);
-static u_char *ngx_http_sfu_metrics_label(u_char *p, u_char *last,
-    u_char *value, size_t len);
-static ngx_int_t ngx_http_sfu_metrics_start(ngx_http_request_t *r,
-    const char *endpoint);
 static ngx_http_sfu_metrics_shm_t *ngx_http_sfu_metrics_shm(void);
 static ngx_atomic_int_t ngx_http_sfu_metrics_live_sum(ngx_atomic_t *slots);
-static u_char *ngx_http_sfu_metrics_port(u_char *p, u_char *last,
-    ngx_http_sfu_metrics_shm_t *sh);
-static ngx_int_t ngx_http_sfu_metrics_send(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *type, u_char *body, size_t len);
 
 
 /* in the order of ngx_http_sfu_metric_e */
@@ -92,7 +74,6 @@ static ngx_http_sfu_metric_t  ngx_http_sfu_metrics[] = {
 
 static ngx_str_t  ngx_http_sfu_metrics_type =
     ngx_string("text/plain; version=0.0.4; charset=utf-8");
-static ngx_str_t  ngx_http_sfu_health_type = ngx_string("application/json");
 
 
 ngx_int_t
@@ -238,48 +219,26 @@ ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes)
 }
 
 
-void
-ngx_http_sfu_metrics_port_set(ngx_uint_t link, ngx_atomic_int_t pid,
-    const uint64_t *values)
+ngx_http_sfu_port_metrics_t *
+ngx_http_sfu_metrics_port_slot(ngx_uint_t link, ngx_shmtx_t **mutex)
 {
-    ngx_uint_t                    i;
-    ngx_slab_pool_t              *shpool;
-    ngx_http_sfu_main_conf_t     *smcf;
-    ngx_http_sfu_metrics_port_t  *port;
-    ngx_http_sfu_metrics_shm_t   *sh;
+    ngx_slab_pool_t             *shpool;
+    ngx_http_sfu_main_conf_t    *smcf;
+    ngx_http_sfu_metrics_shm_t  *sh;
 
     sh = ngx_http_sfu_metrics_shm();
 
     if (sh == NULL || link >= NGX_HTTP_SFU_LINKS_MAX) {
-        return;
+        return NULL;
     }
 
     smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_sfu_module);
     shpool = (ngx_slab_pool_t *) smcf->shm_zone->shm.addr;
-    port = &sh->port[link];
 
-    ngx_shmtx_lock(&shpool->mutex);
+    *mutex = &shpool->mutex;
 
-    if (values == NULL) {
-        port->reported = 0;
-
-    } else if (!port->reported || port->pid != (ngx_atomic_uint_t) pid) {
-        for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
-            port->values[i] = (ngx_atomic_uint_t) values[i];
-        }
-
-        port->pid = (ngx_atomic_uint_t) pid;
-        port->reported = 1;
-
-    } else {
-        for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
-            port->values[i] = ngx_max(port->values[i],
-                                      (ngx_atomic_uint_t) values[i]);
-        }
-    }
-
-    ngx_shmtx_unlock(&shpool->mutex);
+    return &sh->port[link];
 }
 
 
@@ -435,9 +394,7 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
     u_char                       *p, *last, *body;
     size_t                        size;
     ngx_int_t                     rc;
-    ngx_str_t                     path;
     ngx_uint_t                    i, n;
-    ngx_msec_t                    rtt;
     ngx_core_conf_t              *ccf;
     ngx_atomic_int_t              value;
     ngx_http_sfu_metric_t        *m;
@@ -460,15 +417,10 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
 
     /*
      * fixed text, then a line per slot: endpoint escaped at most twice;
-     * the shared-port counters: their help, and a line per worker, its
-     * path escaped at most twice
+     * then the shared-port counters
      */
     size = 2048 + (n + 1) * (128 + 2 * NGX_HTTP_SFU_ENDPOINT_LEN)
-           + NGX_HTTP_SFU_PORT_COUNTERS * 512;
-
-    for (i = 0; ngx_http_sfu_link_status(i, &path, &rtt) != NGX_ERROR; i++) {
-        size += NGX_HTTP_SFU_PORT_COUNTERS * (128 + 2 * path.len);
-    }
+           + ngx_http_sfu_port_metrics_size();
 
     body = ngx_pnalloc(r->pool, size);
     if (body == NULL) {
@@ -533,7 +485,7 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
                          &m->name, value);
     }
 
-    p = ngx_http_sfu_metrics_port(p, last, sh);
+    p = ngx_http_sfu_port_metrics_write(p, last, sh->port);
 
     return ngx_http_sfu_metrics_send(r, NGX_HTTP_OK,
                                      &ngx_http_sfu_metrics_type,
@@ -541,55 +493,7 @@ ngx_http_sfu_metrics_handler(ngx_http_request_t *r)
 }
 
 
-/* each shared-port counter that some worker reports, a line per worker */
-
-static u_char *
-ngx_http_sfu_metrics_port(u_char *p, u_char *last,
-    ngx_http_sfu_metrics_shm_t *sh)
-{
-    ngx_str_t                           path;
-    ngx_msec_t                          rtt;
-    ngx_uint_t                          i, k, n;
-    const ngx_http_sfu_port_counter_t  *c;
-
-    n = ngx_min(ngx_http_sfu_link_count(), NGX_HTTP_SFU_LINKS_MAX);
-
-    for (k = 0; k < n; k++) {
-        if (sh->port[k].reported) {
-            break;
-        }
-    }
-
-    if (k == n) {
-        return p;
-    }
-
-    for (i = 0; i < NGX_HTTP_SFU_PORT_COUNTERS; i++) {
-        c = &ngx_http_sfu_port_counters[i];
-
-        p = ngx_slprintf(p, last, "# HELP %s %s\n# TYPE %s counter\n",
-                         c->metric, c->help, c->metric);
-
-        for (k = 0; k < n; k++) {
-            if (!sh->port[k].reported
-                || ngx_http_sfu_link_status(k, &path, &rtt) == NGX_ERROR)
-            {
-                continue;
-            }
-
-            p = ngx_slprintf(p, last, "%s{worker=\"", c->metric);
-            p = ngx_http_sfu_metrics_label(p, last, path.data, path.len);
-            p = ngx_slprintf(p, last, "\"} %uA\n", sh->port[k].values[i]);
-        }
-    }
-
-    return p;
-}
-
-
-/* a Prometheus label value: \ " and newline escaped */
-
-static u_char *
+u_char *
 ngx_http_sfu_metrics_label(u_char *p, u_char *last, u_char *value, size_t len)
 {
     u_char  *end;
@@ -618,106 +522,6 @@ ngx_http_sfu_metrics_label(u_char *p, u_char *last, u_char *value, size_t len)
 
 
 ngx_int_t
-ngx_http_sfu_health_handler(ngx_http_request_t *r)
-{
-    char                      *dump;
-    u_char                    *body;
-    size_t                     len;
-    json_t                    *health, *workers, *worker;
-    ngx_int_t                  rc;
-    ngx_str_t                  path;
-    ngx_uint_t                 i, n, pg, up, status;
-    ngx_msec_t                 rtt;
-    const char                *redis;
-    ngx_http_sfu_main_conf_t  *smcf;
-
-    rc = ngx_http_sfu_metrics_start(r, "health");
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sfu_module);
-
-    pg = (ngx_http_sfu_pg_status() == NGX_OK);
-    up = pg;
-
-    workers = json_array();
-    if (workers == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    n = ngx_http_sfu_link_count();
-
-    for (i = 0; i < n; i++) {
-        if (ngx_http_sfu_link_status(i, &path, &rtt) == NGX_OK) {
-            worker = json_pack("{s:s%,s:s,s:I}",
-                               "path", path.data, path.len,
-                               "status", "up",
-                               "rtt_ms", (json_int_t) rtt);
-
-        } else {
-            up = 0;
-            worker = json_pack("{s:s%,s:s}",
-                               "path", path.data, path.len,
-                               "status", "down");
-        }
-
-        if (json_array_append_new(workers, worker) != 0) {
-            json_decref(workers);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (smcf->redis_addr.len == 0) {
-        redis = "disabled";
-
-    } else if (ngx_http_sfu_redis_status() == NGX_OK) {
-        redis = "up";
-
-    } else {
-        redis = "down";
-    }
-
-    health = json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:o}",
-                       "status",
-                       (up && ngx_strcmp(redis, "down") != 0) ? "ok"
-                                                              : "degraded",
-                       "version", NGX_HTTP_SFU_VERSION,
-                       "postgres", "status", pg ? "up" : "down",
-                       "redis", "status", redis,
-                       "workers", workers);
-    if (health == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    dump = json_dumps(health, JSON_COMPACT);
-    json_decref(health);
-
-    if (dump == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = ngx_strlen(dump);
-
-    body = ngx_pnalloc(r->pool, len);
-    if (body == NULL) {
-        free(dump);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(body, dump, len);
-    free(dump);
-
-    status = up ? NGX_HTTP_OK : NGX_HTTP_SERVICE_UNAVAILABLE;
-
-    return ngx_http_sfu_metrics_send(r, status, &ngx_http_sfu_health_type,
-                                     body, len);
-}
-
-
-/* GET and HEAD only; names the endpoint for the request counter */
-
-static ngx_int_t
 ngx_http_sfu_metrics_start(ngx_http_request_t *r, const char *endpoint)
 {
     ngx_int_t            rc;
@@ -750,7 +554,7 @@ ngx_http_sfu_metrics_start(ngx_http_request_t *r, const char *endpoint)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_sfu_metrics_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len)
 {

@@ -1,7 +1,8 @@
 
 /*
  * Counters shared by all nginx worker processes (one shared memory zone,
- * "sfu_metrics"), /metrics in Prometheus text format 0.0.4, and /health.
+ * "sfu_metrics"), /metrics in Prometheus text format 0.0.4, and the request
+ * handling /metrics and /health share.
  *
  * Every request served by a location with an sfu_* handler is counted once,
  * in the log phase, as sfu_http_requests_total{endpoint, status}: endpoint
@@ -16,6 +17,7 @@
 
 
 #include "ngx_http_sfu_module.h"
+#include "ngx_http_sfu_port_metrics.h"
 
 
 #define NGX_HTTP_SFU_METRICS_SLOTS  128
@@ -58,6 +60,8 @@ void ngx_http_sfu_metrics_add(ngx_uint_t metric, ngx_atomic_int_t delta);
 void ngx_http_sfu_metrics_live_set(ngx_uint_t link, ngx_atomic_int_t rooms,
     ngx_atomic_int_t participants);
 void ngx_http_sfu_metrics_live_lost(ngx_uint_t link);
+void ngx_http_sfu_metrics_participants(ngx_str_t *room,
+    ngx_atomic_int_t delta);
 
 /*
  * sfu_worker_packet_cache_bytes: the bytes the SFU workers' packet caches
@@ -67,34 +71,31 @@ void ngx_http_sfu_metrics_live_lost(ngx_uint_t link);
 void ngx_http_sfu_metrics_cache_set(ngx_uint_t link, ngx_atomic_int_t bytes);
 
 /*
- * sfu_worker_ice_*_total{worker="PATH"}: the shared-port counters of the
- * worker on link (ngx_http_sfu_port_counters.h), from its hello and every
- * pong; values NULL: it serves no shared port, and its series go.  A
- * report from the worker process that reported last (pid) only raises
- * them (the pongs of nginx's worker processes may come out of order);
- * one from another (a restarted worker) replaces them: Prometheus sees a
- * counter reset.  A worker whose link is down keeps its last counts.
+ * The zone's slot of the shared-port counters of the worker on link
+ * (ngx_http_sfu_port_metrics.c), and in *mutex the zone's mutex that
+ * guards their updates; NULL before the zone exists or past the links.
  */
-void ngx_http_sfu_metrics_port_set(ngx_uint_t link, ngx_atomic_int_t pid,
-    const uint64_t *values);
-void ngx_http_sfu_metrics_participants(ngx_str_t *room,
-    ngx_atomic_int_t delta);
+ngx_http_sfu_port_metrics_t *ngx_http_sfu_metrics_port_slot(ngx_uint_t link,
+    ngx_shmtx_t **mutex);
 
 /* GET /metrics: Prometheus text format, endpoint "metrics" */
 ngx_int_t ngx_http_sfu_metrics_handler(ngx_http_request_t *r);
 
 /*
- * GET /health, endpoint "health":
- *   {"status": "ok"|"degraded", "version": "...",
- *    "postgres": {"status": "up"|"down"},
- *    "redis": {"status": "up"|"down"|"disabled"},
- *    "workers": [{"path": "...", "status": "up", "rtt_ms": N},
- *                {"path": "...", "status": "down"}, ...]}
- * 200 when PostgreSQL and every SFU worker are up, 503 otherwise; "status"
- * is "ok" when, in addition, Redis is not down.  Each answer is this worker
- * process' view.
+ * The start of an operator endpoint's handler (/metrics, /health): names
+ * the endpoint for the request counter; NGX_OK for GET and HEAD once the
+ * body is discarded, else the status to return.
  */
-ngx_int_t ngx_http_sfu_health_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_sfu_metrics_start(ngx_http_request_t *r,
+    const char *endpoint);
+
+/* sends body (from r's pool) with status, type and Cache-Control: no-store */
+ngx_int_t ngx_http_sfu_metrics_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
+
+/* writes value as a Prometheus label value (\ " and newline escaped) */
+u_char *ngx_http_sfu_metrics_label(u_char *p, u_char *last, u_char *value,
+    size_t len);
 
 
 #endif /* _NGX_HTTP_SFU_METRICS_H_INCLUDED_ */

@@ -9,6 +9,7 @@
 #include "ngx_http_sfu_pg.h"
 #include "ngx_http_sfu_redis.h"
 #include "ngx_http_sfu_metrics.h"
+#include "ngx_http_sfu_health.h"
 #include "ngx_http_sfu_password.h"
 #include "ngx_http_sfu_token.h"
 #include "ngx_http_sfu_turn.h"

@@ -8,13 +8,16 @@
  *   ngx_http_sfu_pg.c        non-blocking libpq pool on nginx's event loop
  *   ngx_http_sfu_schema.c    versioned PostgreSQL schema, applied at start
  *   ngx_http_sfu_redis.c     async hiredis on nginx's event loop
+ *   ngx_http_sfu_lib_conn.c  nginx connections on libpq's and hiredis' sockets
  *   ngx_http_sfu_ratelimit.c rate limits counted in Redis; the rate syntax
  *   ngx_http_sfu_rooms.c     /api/v1/rooms REST resources
  *   ngx_http_sfu_join.c      join, join tokens (JWT), turn-credentials
  *   ngx_http_sfu_live.c      kick and stats: REST calls the SFU worker answers
  *   ngx_http_sfu_turn.c      TURN REST credentials and the secret cache
  *   ngx_http_sfu_password.c  room password hashing (PBKDF2-SHA256)
- *   ngx_http_sfu_metrics.c   shared-memory counters, /metrics and /health
+ *   ngx_http_sfu_metrics.c   shared-memory counters and /metrics
+ *   ngx_http_sfu_port_metrics.c  the SFU workers' shared-port counters there
+ *   ngx_http_sfu_health.c    /health
  *   ngx_http_sfu_link.c      connections to the SFU workers (lifecycle)
  *   ngx_http_sfu_link_io.c   their framing and queues
  *   ngx_http_sfu_link_request.c  requests to a worker that await its answer

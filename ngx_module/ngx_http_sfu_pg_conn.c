@@ -7,6 +7,7 @@
  */
 
 #include "ngx_http_sfu_pg_conn.h"
+#include "ngx_http_sfu_lib_conn.h"
 
 
 static void ngx_http_sfu_pg_connect(ngx_http_sfu_pg_conn_t *pc);
@@ -179,16 +180,12 @@ ngx_http_sfu_pg_watch(ngx_http_sfu_pg_conn_t *pc, ngx_uint_t write)
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(fd, ngx_http_sfu_pg.log);
+    c = ngx_http_sfu_lib_conn_get(fd, ngx_http_sfu_pg.log, pc,
+                                  ngx_http_sfu_pg_event_handler,
+                                  ngx_http_sfu_pg_event_handler);
     if (c == NULL) {
         return NGX_ERROR;
     }
-
-    c->data = pc;
-    c->read->handler = ngx_http_sfu_pg_event_handler;
-    c->write->handler = ngx_http_sfu_pg_event_handler;
-    c->read->log = ngx_http_sfu_pg.log;
-    c->write->log = ngx_http_sfu_pg.log;
 
     pc->c = c;
 
@@ -237,18 +234,7 @@ ngx_http_sfu_pg_unwatch(ngx_http_sfu_pg_conn_t *pc)
         }
     }
 
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    /* the socket stays libpq's: the slot must not look open at exit */
-    c->fd = (ngx_socket_t) -1;
-
-    ngx_free_connection(c);
+    ngx_http_sfu_lib_conn_free(c);
 }
 
 static void

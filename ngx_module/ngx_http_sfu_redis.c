@@ -9,6 +9,7 @@
  */
 
 #include "ngx_http_sfu_redis.h"
+#include "ngx_http_sfu_lib_conn.h"
 
 #include <hiredis/async.h>
 #include <sys/un.h>
@@ -332,18 +333,13 @@ ngx_http_sfu_redis_connect(void)
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, log);
+    c = ngx_http_sfu_lib_conn_get(ac->c.fd, log, ac, ngx_http_sfu_redis_read,
+                                  ngx_http_sfu_redis_write);
     if (c == NULL) {
         redisAsyncFree(ac);
         ngx_http_sfu_redis_down("no free connections");
         return;
     }
-
-    c->data = ac;
-    c->read->handler = ngx_http_sfu_redis_read;
-    c->write->handler = ngx_http_sfu_redis_write;
-    c->read->log = log;
-    c->write->log = log;
 
     ac->ev.data = c;
     ac->ev.addRead = ngx_http_sfu_redis_add_read;
@@ -595,17 +591,7 @@ ngx_http_sfu_redis_cleanup(void *privdata)
     ngx_http_sfu_redis_del_read(c);
     ngx_http_sfu_redis_del_write(c);
 
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    c->fd = (ngx_socket_t) -1;
-
-    ngx_free_connection(c);
+    ngx_http_sfu_lib_conn_free(c);
 }
 
 

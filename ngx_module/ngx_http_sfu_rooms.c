@@ -384,12 +384,8 @@ ngx_http_sfu_rooms_listed(ngx_http_request_t *r, PGresult *res)
 ngx_int_t
 ngx_http_sfu_rooms_get(ngx_http_request_t *r)
 {
-    ngx_http_sfu_api_req_t  *req;
-
-    req = ngx_http_sfu_api_req(r);
-
-    return ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_get, 1, &req->room,
-                                 ngx_http_sfu_rooms_found);
+    return ngx_http_sfu_db_query_room(r, &ngx_http_sfu_stmt_get,
+                                      ngx_http_sfu_rooms_found);
 }
 
 
@@ -469,26 +465,17 @@ ngx_http_sfu_rooms_patch(ngx_http_request_t *r)
 static void
 ngx_http_sfu_rooms_updated(ngx_http_request_t *r, PGresult *res)
 {
-    json_t                  *room;
-    ngx_http_sfu_api_req_t  *req;
-
     if (PQntuples(res) == 0) {
 
         /* not found, or ended: the room itself tells which */
 
-        req = ngx_http_sfu_api_req(r);
-
         ngx_http_sfu_finalize(r,
-            ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_get, 1, &req->room,
-                                  ngx_http_sfu_rooms_not_updated));
+            ngx_http_sfu_db_query_room(r, &ngx_http_sfu_stmt_get,
+                                       ngx_http_sfu_rooms_not_updated));
         return;
     }
 
-    room = ngx_http_sfu_room_json(r, res, 0);
-
-    ngx_http_sfu_finalize(r, room ? ngx_http_sfu_send_json(r, NGX_HTTP_OK,
-                                                           room)
-                                  : NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_sfu_rooms_found(r, res);
 }
 
 
@@ -509,12 +496,8 @@ ngx_http_sfu_rooms_not_updated(ngx_http_request_t *r, PGresult *res)
 ngx_int_t
 ngx_http_sfu_rooms_end(ngx_http_request_t *r)
 {
-    ngx_http_sfu_api_req_t  *req;
-
-    req = ngx_http_sfu_api_req(r);
-
-    return ngx_http_sfu_db_query(r, &ngx_http_sfu_stmt_end, 1, &req->room,
-                                 ngx_http_sfu_rooms_ended);
+    return ngx_http_sfu_db_query_room(r, &ngx_http_sfu_stmt_end,
+                                      ngx_http_sfu_rooms_ended);
 }
 
 
