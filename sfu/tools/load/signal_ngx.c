@@ -30,6 +30,23 @@ struct load_signal {
     char                       *token;
 };
 
+/*
+ * Why a REST request failed, for the report: libsoup's error when no
+ * usable reply came, else the field of the reply's "error" object the
+ * caller names ("" when there is none).
+ */
+static const char *
+rest_failure(const char *error, json_t *body, const char *field)
+{
+    const char *text;
+
+    if (error != NULL) {
+        return error;
+    }
+    text = json_string_value(json_object_get(json_object_get(body, "error"), field));
+    return text != NULL ? text : "";
+}
+
 /* --- rooms */
 
 typedef struct {
@@ -47,12 +64,8 @@ room_created(unsigned status, json_t *body, const char *error, void *data)
     if (status == 201 && id != NULL) {
         r->done(id, NULL, r->data);
     } else {
-        json_t *e = json_object_get(body, "error");
-
-        snprintf(why, sizeof(why), "room creation: HTTP %u %s",
-                 status, error != NULL ? error
-                 : json_string_value(json_object_get(e, "message")) != NULL
-                 ? json_string_value(json_object_get(e, "message")) : "");
+        snprintf(why, sizeof(why), "room creation: HTTP %u %s", status,
+                 rest_failure(error, body, "message"));
         r->done(NULL, why, r->data);
     }
     g_free(r);
@@ -215,12 +228,8 @@ rest_joined(unsigned status, json_t *body, const char *error, void *data)
         return;
     }
     if (status != 200 || token == NULL || url == NULL) {
-        json_t *e = json_object_get(body, "error");
-
         snprintf(why, sizeof(why), "join: HTTP %u %s", status,
-                 error != NULL ? error
-                 : json_string_value(json_object_get(e, "code")) != NULL
-                 ? json_string_value(json_object_get(e, "code")) : "");
+                 rest_failure(error, body, "code"));
         fail(s, why);
         release(s);
         return;
