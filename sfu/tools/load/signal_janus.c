@@ -580,7 +580,7 @@ handle_of(load_signal_t *s, load_pc_t pc)
 }
 
 static int
-send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
+janus_send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
 {
     if (!live(s) || handle_of(s, pc) == 0) {
         sfu_log_warn("sfu-load: janus: %s", pc_handle[pc].too_early);
@@ -591,18 +591,6 @@ send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
              pc_handle[pc].sdp_type, sdp),
          pc_handle[pc].sdp_request);
     return 0;
-}
-
-static int
-janus_publish_offer(load_signal_t *s, const char *sdp)
-{
-    return send_sdp(s, LOAD_PC_PUBLISH, sdp);
-}
-
-static int
-janus_subscribe_answer(load_signal_t *s, const char *sdp)
-{
-    return send_sdp(s, LOAD_PC_SUBSCRIBE, sdp);
 }
 
 static void
@@ -740,8 +728,7 @@ const load_signal_backend_t load_signal_janus = {
     .name = "janus",
     .create_room = janus_create_room,
     .open = janus_open,
-    .publish_offer = janus_publish_offer,
-    .subscribe_answer = janus_subscribe_answer,
+    .send_sdp = janus_send_sdp,
     .local_candidate = janus_local_candidate,
     .close = janus_close,
 };

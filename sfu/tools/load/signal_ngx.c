@@ -289,26 +289,16 @@ ngx_open(const load_signal_target_t *target, const char *room_id,
 }
 
 static int
-ngx_send_sdp(load_signal_t *s, const char *type, const char *sdp)
+ngx_send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
 {
+    const char *type = pc == LOAD_PC_PUBLISH ? "offer" : "answer";
+
     if (s->ws == NULL || !s->joined || s->ended) {
         sfu_log_warn("sfu-load: %s before the participant is joined", type);
         return -1;
     }
     send_json(s, json_pack("{s:s, s:s}", "type", type, "sdp", sdp));
     return 0;
-}
-
-static int
-ngx_publish_offer(load_signal_t *s, const char *sdp)
-{
-    return ngx_send_sdp(s, "offer", sdp);
-}
-
-static int
-ngx_subscribe_answer(load_signal_t *s, const char *sdp)
-{
-    return ngx_send_sdp(s, "answer", sdp);
 }
 
 static void
@@ -357,8 +347,7 @@ const load_signal_backend_t load_signal_ngx = {
     .name = "ngx-sfu",
     .create_room = ngx_create_room,
     .open = ngx_open,
-    .publish_offer = ngx_publish_offer,
-    .subscribe_answer = ngx_subscribe_answer,
+    .send_sdp = ngx_send_sdp,
     .local_candidate = ngx_local_candidate,
     .close = ngx_close,
 };
