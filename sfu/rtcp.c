@@ -12,6 +12,8 @@
 #define SR_INFO_LEN 24          /* sender SSRC and sender info */
 #define FB_HEADER_LEN 8         /* sender and media SSRC */
 #define TWCC_HEADER_LEN 8
+#define NACK_ITEM_LEN 4         /* PID and BLP (RFC 4585 6.2.1) */
+#define FIR_ENTRY_LEN 8         /* SSRC, seq nr, reserved (RFC 5104 4.3.1.1) */
 
 void
 sfu_rtcp_iter_init(struct sfu_rtcp_iter *it, const uint8_t *data, size_t len)
@@ -206,17 +208,32 @@ sfu_rtcp_parse_fb(const struct sfu_rtcp_packet *pkt, struct sfu_rtcp_fb *fb)
     return SFU_RTCP_OK;
 }
 
+/* NACK and FIR carry a run of fixed-size entries in their FCI; a partial one at the end is not counted. */
+static unsigned
+fci_entries(const struct sfu_rtcp_fb *fb, size_t entry_len)
+{
+    return (unsigned)(fb->fci_len / entry_len);
+}
+
+static const uint8_t *
+fci_entry(const struct sfu_rtcp_fb *fb, size_t entry_len, unsigned index)
+{
+    return fb->fci + entry_len * (size_t)index;
+}
+
 unsigned
 sfu_rtcp_nack_items(const struct sfu_rtcp_fb *fb)
 {
-    return (unsigned)(fb->fci_len / 4);
+    return fci_entries(fb, NACK_ITEM_LEN);
 }
 
 void
 sfu_rtcp_nack_item(const struct sfu_rtcp_fb *fb, unsigned index, uint16_t *pid, uint16_t *blp)
 {
-    *pid = sfu_get_be16(fb->fci + 4 * (size_t)index);
-    *blp = sfu_get_be16(fb->fci + 4 * (size_t)index + 2);
+    const uint8_t *item = fci_entry(fb, NACK_ITEM_LEN, index);
+
+    *pid = sfu_get_be16(item);
+    *blp = sfu_get_be16(item + 2);
 }
 
 unsigned
@@ -236,14 +253,16 @@ sfu_rtcp_nack_expand(uint16_t pid, uint16_t blp, uint16_t lost[17])
 unsigned
 sfu_rtcp_fir_entries(const struct sfu_rtcp_fb *fb)
 {
-    return (unsigned)(fb->fci_len / 8);
+    return fci_entries(fb, FIR_ENTRY_LEN);
 }
 
 void
 sfu_rtcp_fir_entry(const struct sfu_rtcp_fb *fb, unsigned index, uint32_t *ssrc, uint8_t *seq_nr)
 {
-    *ssrc = sfu_get_be32(fb->fci + 8 * (size_t)index);
-    *seq_nr = fb->fci[8 * (size_t)index + 4];
+    const uint8_t *entry = fci_entry(fb, FIR_ENTRY_LEN, index);
+
+    *ssrc = sfu_get_be32(entry);
+    *seq_nr = entry[4];
 }
 
 int
@@ -532,18 +551,18 @@ pack_nack(const uint16_t *lost, unsigned count, uint8_t *fci)
             blp |= (uint16_t)(1u << (d - 1));
         } else {
             if (fci != NULL && items > 0) {
-                sfu_put_be16(fci + 4 * (items - 1) + 2, blp);
+                sfu_put_be16(fci + NACK_ITEM_LEN * (items - 1) + 2, blp);
             }
             pid = lost[i];
             blp = 0;
             if (fci != NULL) {
-                sfu_put_be16(fci + 4 * items, pid);
+                sfu_put_be16(fci + NACK_ITEM_LEN * items, pid);
             }
             items++;
         }
     }
     if (fci != NULL && items > 0) {
-        sfu_put_be16(fci + 4 * (items - 1) + 2, blp);
+        sfu_put_be16(fci + NACK_ITEM_LEN * (items - 1) + 2, blp);
     }
     return items;
 }
@@ -558,7 +577,7 @@ sfu_rtcp_write_nack(struct sfu_rtcp_writer *w, uint32_t sender_ssrc, uint32_t me
     if (items == 0) {
         return SFU_RTCP_EINVAL;
     }
-    p = begin_fb(w, SFU_RTCP_RTPFB_NACK, SFU_RTCP_RTPFB, sender_ssrc, media_ssrc, 4 * (size_t)items);
+    p = begin_fb(w, SFU_RTCP_RTPFB_NACK, SFU_RTCP_RTPFB, sender_ssrc, media_ssrc, NACK_ITEM_LEN * (size_t)items);
     if (p == NULL) {
         return SFU_RTCP_ENOSPC;
     }
@@ -577,7 +596,7 @@ int
 sfu_rtcp_write_fir(struct sfu_rtcp_writer *w, uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t seq_nr)
 {
     /* RFC 5104 4.3.1: the header's media SSRC is unused; the FCI names the stream. */
-    uint8_t *p = begin_fb(w, SFU_RTCP_PSFB_FIR, SFU_RTCP_PSFB, sender_ssrc, 0, 8);
+    uint8_t *p = begin_fb(w, SFU_RTCP_PSFB_FIR, SFU_RTCP_PSFB, sender_ssrc, 0, FIR_ENTRY_LEN);
 
     if (p == NULL) {
         return SFU_RTCP_ENOSPC;

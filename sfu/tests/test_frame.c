@@ -22,6 +22,17 @@ put_frame(unsigned char *buf, size_t *len, const char *text)
     *len += n;
 }
 
+/* Feeds bytes to a new decoder of that maximum in one read; returns the first status. */
+static sfu_frame_status_t
+decode_bytes(sfu_frame_decoder_t *d, size_t max, const void *bytes, size_t len,
+             json_t **msg)
+{
+    sfu_frame_decoder_init(d, max);
+    sfu_frame_decoder_feed(d, bytes, len);
+
+    return sfu_frame_decoder_next(d, msg);
+}
+
 /* Decodes a single frame holding text; returns the status. */
 static sfu_frame_status_t
 decode_one(const char *text, sfu_frame_decoder_t *d, json_t **msg)
@@ -30,10 +41,7 @@ decode_one(const char *text, sfu_frame_decoder_t *d, json_t **msg)
     size_t len = 0;
 
     put_frame(buf, &len, text);
-    sfu_frame_decoder_init(d, SFU_FRAME_MAX);
-    sfu_frame_decoder_feed(d, buf, len);
-
-    return sfu_frame_decoder_next(d, msg);
+    return decode_bytes(d, SFU_FRAME_MAX, buf, len, msg);
 }
 
 static void
@@ -114,10 +122,7 @@ test_zero_length(void)
     sfu_frame_decoder_t d;
     json_t *msg;
 
-    sfu_frame_decoder_init(&d, SFU_FRAME_MAX);
-    sfu_frame_decoder_feed(&d, "\0\0\0\0{}", 6);
-
-    is_int(sfu_frame_decoder_next(&d, &msg), SFU_FRAME_ERROR,
+    is_int(decode_bytes(&d, SFU_FRAME_MAX, "\0\0\0\0{}", 6, &msg), SFU_FRAME_ERROR,
            "zero length: error");
     is_int(d.error, SFU_FRAME_ERR_EMPTY, "zero length: reported as empty");
     ok(msg == NULL, "zero length: no message");
@@ -132,10 +137,7 @@ test_oversize(void)
     json_t *msg;
 
     /* only the header has arrived: the size alone condemns the frame */
-    sfu_frame_decoder_init(&d, 1024);
-    sfu_frame_decoder_feed(&d, "\0\0\x04\x01", 4);
-
-    is_int(sfu_frame_decoder_next(&d, &msg), SFU_FRAME_ERROR,
+    is_int(decode_bytes(&d, 1024, "\0\0\x04\x01", 4, &msg), SFU_FRAME_ERROR,
            "1025 bytes over a 1024 maximum: error from the header alone");
     is_int(d.error, SFU_FRAME_ERR_OVERSIZE, "oversize: reported as such");
     is_str(sfu_frame_error_name(d.error), "oversize", "oversize: its name");
@@ -143,9 +145,7 @@ test_oversize(void)
 
     sfu_frame_decoder_free(&d);
 
-    sfu_frame_decoder_init(&d, SFU_FRAME_MAX);
-    sfu_frame_decoder_feed(&d, "\xff\xff\xff\xff", 4);
-    is_int(sfu_frame_decoder_next(&d, &msg), SFU_FRAME_ERROR,
+    is_int(decode_bytes(&d, SFU_FRAME_MAX, "\xff\xff\xff\xff", 4, &msg), SFU_FRAME_ERROR,
            "4 GiB length: error");
     sfu_frame_decoder_free(&d);
 }
@@ -157,9 +157,7 @@ test_exactly_max(void)
     json_t *msg;
 
     /* {"a":"xxxx"} is 12 bytes */
-    sfu_frame_decoder_init(&d, 12);
-    sfu_frame_decoder_feed(&d, "\0\0\0\x0c{\"a\":\"xxxx\"}", 16);
-    is_int(sfu_frame_decoder_next(&d, &msg), SFU_FRAME_OK,
+    is_int(decode_bytes(&d, 12, "\0\0\0\x0c{\"a\":\"xxxx\"}", 16, &msg), SFU_FRAME_OK,
            "a frame of exactly the maximum is accepted");
     json_decref(msg);
     sfu_frame_decoder_free(&d);

@@ -15,6 +15,17 @@
 #include "rtp_build.h"
 #include "log.h"
 
+/* Takes participant's first message of that type; whether there was one and its key is value. */
+static bool
+took(const char *participant, const char *type, const char *key, const char *value)
+{
+    json_t *m = take(participant, type);
+    bool good = m != NULL && has_str(m, key, value);
+
+    json_decref(m);
+    return good;
+}
+
 static void
 test_join(void)
 {
@@ -44,9 +55,7 @@ test_join(void)
     json_decref(take_top("event"));
 
     client("bob", json_pack("{s:s}", "type", "join"));
-    m = take("bob", "error");
-    ok(m != NULL && has_str(m, "code", "already-joined"), "a second join is refused");
-    json_decref(m);
+    ok(took("bob", "error", "code", "already-joined"), "a second join is refused");
     drain();
 }
 
@@ -234,9 +243,7 @@ test_screen_share(void)
        "bob is offered it in a stream of its own");
 
     client("alice", json_pack("{s:s}", "type", "start-screen-share"));
-    m = take("alice", "error");
-    ok(m != NULL && has_str(m, "code", "already-sharing"), "a second screen share is refused");
-    json_decref(m);
+    ok(took("alice", "error", "code", "already-sharing"), "a second screen share is refused");
 
     client("alice", json_pack("{s:s}", "type", "stop-screen-share"));
     m = take("bob", "track-unpublished");
@@ -254,9 +261,7 @@ test_screen_share(void)
     ok(bob_slot(2)->reusable, "once answered, the inactive m-line can be reused");
 
     client("alice", json_pack("{s:s}", "type", "stop-screen-share"));
-    m = take("alice", "error");
-    ok(m != NULL && has_str(m, "code", "not-sharing"), "stopping what is not shared is refused");
-    json_decref(m);
+    ok(took("alice", "error", "code", "not-sharing"), "stopping what is not shared is refused");
 
     client("alice", json_pack("{s:s, s:s}", "type", "start-screen-share", "mid", "2"));
     alice_offers("sendonly");
@@ -271,9 +276,7 @@ test_screen_share(void)
     ok(bob_slot(2)->down.active, "and the reused m-line flows once answered");
 
     alice_offers("inactive");
-    m = take("bob", "track-unpublished");
-    ok(m != NULL && has_str(m, "track_id", "alice:2"), "an offer that stops sending unpublishes");
-    json_decref(m);
+    ok(took("bob", "track-unpublished", "track_id", "alice:2"), "an offer that stops sending unpublishes");
     answer_as("bob", take("bob", "offer"));
     drain();
 }
@@ -302,9 +305,7 @@ test_mline_reuse(void)
 
     drain();
     alice_offers_audio("inactive", "minptime=10;useinbandfec=1");
-    m = take("bob", "track-unpublished");
-    ok(m != NULL && has_str(m, "track_id", "alice:0"), "alice stops sending audio: unpublished");
-    json_decref(m);
+    ok(took("bob", "track-unpublished", "track_id", "alice:0"), "alice stops sending audio: unpublished");
     answer_as("bob", take("bob", "offer"));
     ok(bob_slot(0)->reusable && bob_slot(0)->media.codec.pt == 111, "bob's Opus m-line 0 (111) is free");
 
@@ -323,9 +324,7 @@ test_mline_reuse(void)
     json_decref(take("bob", "track-unpublished"));
     answer_as("bob", take("bob", "offer"));
     alice_offers_audio("sendonly", "minptime=10;useinbandfec=1");
-    m = take("bob", "track-published");
-    ok(m != NULL && has_str(m, "mid", "0"), "the first configuration again: its m-line 0 is reused");
-    json_decref(m);
+    ok(took("bob", "track-published", "mid", "0"), "the first configuration again: its m-line 0 is reused");
     answer_as("bob", take("bob", "offer"));
     drain();
 }

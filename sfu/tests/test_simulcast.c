@@ -451,33 +451,38 @@ test_vp8_numbering(void)
     ok(pid == 104 && tl0 == 7, "and does not move them");
 }
 
+/* Receiver reports' loss (fraction lost, of 256) in time, and the estimate after each. */
+static const struct {
+    uint8_t fraction_lost;
+    unsigned at_s;
+    enum sfu_quality level;
+    const char *says;
+} loss_script[] = {
+    { 30, 1, SFU_QUALITY_HIGH, "loss above 10 % right after the start waits for the settling time" },
+    { 30, 4, SFU_QUALITY_MEDIUM, "then steps down one" },
+    { 40, 5, SFU_QUALITY_MEDIUM, "not again within 3 s: the reports may be of the layer left" },
+    { 40, 7, SFU_QUALITY_LOW, "after them, down again" },
+    { 200, 11, SFU_QUALITY_LOW, "never below low" },
+    { 10, 12, SFU_QUALITY_LOW, "4 % loss holds" },
+    { 3, 13, SFU_QUALITY_LOW, "a report below 2 % does not probe up at once" },
+    { 3, 20, SFU_QUALITY_LOW, "nor do clean reports for 7 s" },
+    { 0, 21, SFU_QUALITY_MEDIUM, "8 s below 2 % probes up one" },
+    { 0, 25, SFU_QUALITY_MEDIUM, "and the next step needs 8 s more" },
+    { 0, 29, SFU_QUALITY_HIGH, "which bring it back to high" },
+};
+
 static void
 test_bwe(void)
 {
     struct sfu_bwe b;
+    size_t i;
 
     sfu_bwe_init(&b, 0);
     ok(b.level == SFU_QUALITY_HIGH, "the estimate starts high");
-    sfu_bwe_loss(&b, 30, 1000000);
-    ok(b.level == SFU_QUALITY_HIGH, "loss above 10 %% right after the start waits for the settling time");
-    sfu_bwe_loss(&b, 30, 4000000);
-    ok(b.level == SFU_QUALITY_MEDIUM, "then steps down one");
-    sfu_bwe_loss(&b, 40, 5000000);
-    ok(b.level == SFU_QUALITY_MEDIUM, "not again within 3 s: the reports may be of the layer left");
-    sfu_bwe_loss(&b, 40, 7000000);
-    ok(b.level == SFU_QUALITY_LOW, "after them, down again");
-    sfu_bwe_loss(&b, 200, 11000000);
-    ok(b.level == SFU_QUALITY_LOW, "never below low");
-    sfu_bwe_loss(&b, 10, 12000000);
-    sfu_bwe_loss(&b, 3, 13000000);
-    sfu_bwe_loss(&b, 3, 20000000);
-    ok(b.level == SFU_QUALITY_LOW, "4 %% loss holds; clean reports for 7 s are not enough");
-    sfu_bwe_loss(&b, 0, 21000000);
-    ok(b.level == SFU_QUALITY_MEDIUM, "8 s below 2 %% probes up one");
-    sfu_bwe_loss(&b, 0, 25000000);
-    ok(b.level == SFU_QUALITY_MEDIUM, "and the next step needs 8 s more");
-    sfu_bwe_loss(&b, 0, 29000000);
-    ok(b.level == SFU_QUALITY_HIGH, "which bring it back to high");
+    for (i = 0; i < sizeof(loss_script) / sizeof(loss_script[0]); i++) {
+        sfu_bwe_loss(&b, loss_script[i].fraction_lost, (int64_t)loss_script[i].at_s * 1000000);
+        ok(b.level == loss_script[i].level, "%s", loss_script[i].says);
+    }
 
     sfu_bwe_sending(&b, 2000000, 29500000);
     ok(b.level == SFU_QUALITY_HIGH, "no REMB, no congestion");

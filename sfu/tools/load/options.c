@@ -161,36 +161,28 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-/* The whole-number options: where each goes and its range. */
+/* The numeric options: where each goes, whether it is a whole number (unsigned) or a double, and its range. */
 typedef struct {
     int       opt;
     size_t    offset;
-    unsigned  min, max;
-} uint_option_t;
-
-static const uint_option_t uint_options[] = {
-    { OPT_ROOMS, offsetof(load_options_t, rooms), 1, 1000 },
-    { OPT_PARTICIPANTS, offsetof(load_options_t, participants), 1, 1000 },
-    { OPT_PUBLISHERS, offsetof(load_options_t, publishers), 0, 1000 },
-    { OPT_VIDEO_KBPS, offsetof(load_options_t, video_kbps), 30, 20000 },
-    { OPT_JOIN_CONCURRENCY, offsetof(load_options_t, join_concurrency), 1, 256 },
-    { OPT_RAMP_STEP, offsetof(load_options_t, ramp_step), 1, 1000 },
-    { OPT_RAMP_MAX, offsetof(load_options_t, ramp_max), 1, 5000 },
-};
-
-typedef struct {
-    int       opt;
-    size_t    offset;
+    bool      whole;
     double    min, max;
-} double_option_t;
+} numeric_option_t;
 
-static const double_option_t double_options[] = {
-    { OPT_PACING, offsetof(load_options_t, pacing), 0, 100 },
-    { OPT_DURATION, offsetof(load_options_t, duration_s), 0.5, 3600 },
-    { OPT_WARMUP, offsetof(load_options_t, warmup_s), 0, 600 },
-    { OPT_JOIN_TIMEOUT, offsetof(load_options_t, join_timeout_s), 1, 600 },
-    { OPT_MAX_TIME, offsetof(load_options_t, max_time_s), 1, 86400 },
-    { OPT_LOSS_LIMIT, offsetof(load_options_t, loss_limit_pct), 0, 100 },
+static const numeric_option_t numeric_options[] = {
+    { OPT_ROOMS, offsetof(load_options_t, rooms), true, 1, 1000 },
+    { OPT_PARTICIPANTS, offsetof(load_options_t, participants), true, 1, 1000 },
+    { OPT_PUBLISHERS, offsetof(load_options_t, publishers), true, 0, 1000 },
+    { OPT_VIDEO_KBPS, offsetof(load_options_t, video_kbps), true, 30, 20000 },
+    { OPT_JOIN_CONCURRENCY, offsetof(load_options_t, join_concurrency), true, 1, 256 },
+    { OPT_RAMP_STEP, offsetof(load_options_t, ramp_step), true, 1, 1000 },
+    { OPT_RAMP_MAX, offsetof(load_options_t, ramp_max), true, 1, 5000 },
+    { OPT_PACING, offsetof(load_options_t, pacing), false, 0, 100 },
+    { OPT_DURATION, offsetof(load_options_t, duration_s), false, 0.5, 3600 },
+    { OPT_WARMUP, offsetof(load_options_t, warmup_s), false, 0, 600 },
+    { OPT_JOIN_TIMEOUT, offsetof(load_options_t, join_timeout_s), false, 1, 600 },
+    { OPT_MAX_TIME, offsetof(load_options_t, max_time_s), false, 1, 86400 },
+    { OPT_LOSS_LIMIT, offsetof(load_options_t, loss_limit_pct), false, 0, 100 },
 };
 
 static const char *
@@ -210,33 +202,28 @@ numeric_option(load_options_t *o, int opt, const char *arg)
 {
     char buf[128];
 
-    for (size_t i = 0; i < sizeof(uint_options) / sizeof(uint_options[0]); i++) {
-        const uint_option_t *u = &uint_options[i];
+    for (size_t i = 0; i < sizeof(numeric_options) / sizeof(numeric_options[0]); i++) {
+        const numeric_option_t *n = &numeric_options[i];
+        void                   *field = (char *) o + n->offset;
 
-        if (u->opt == opt) {
-            if (!parse_uint(arg, u->min, u->max,
-                            (unsigned *) ((char *) o + u->offset)))
-            {
-                snprintf(buf, sizeof(buf), "--%%s: expected a whole number "
-                         "from %u to %u, got \"%%s\"", u->min, u->max);
-                return usage_error(buf, option_name(opt), arg);
-            }
+        if (n->opt != opt) {
+            continue;
+        }
+        if (n->whole
+            ? parse_uint(arg, (unsigned) n->min, (unsigned) n->max, field)
+            : parse_double(arg, n->min, n->max, field))
+        {
             return 1;
         }
-    }
-    for (size_t i = 0; i < sizeof(double_options) / sizeof(double_options[0]); i++) {
-        const double_option_t *d = &double_options[i];
-
-        if (d->opt == opt) {
-            if (!parse_double(arg, d->min, d->max,
-                              (double *) ((char *) o + d->offset)))
-            {
-                snprintf(buf, sizeof(buf), "--%%s: expected a number from %g "
-                         "to %g, got \"%%s\"", d->min, d->max);
-                return usage_error(buf, option_name(opt), arg);
-            }
-            return 1;
+        if (n->whole) {
+            snprintf(buf, sizeof(buf), "--%%s: expected a whole number "
+                     "from %u to %u, got \"%%s\"", (unsigned) n->min,
+                     (unsigned) n->max);
+        } else {
+            snprintf(buf, sizeof(buf), "--%%s: expected a number from %g "
+                     "to %g, got \"%%s\"", n->min, n->max);
         }
+        return usage_error(buf, option_name(opt), arg);
     }
     return 0;
 }

@@ -65,6 +65,22 @@ flush_candidates(load_pc_state_t *pc)
     }
 }
 
+/* Our offer or answer to the backend; the first one lets the session's candidates follow it. */
+static void
+send_sdp(load_pc_state_t *pc, const char *sdp, const char *mid)
+{
+    if (backend(pc->p)->send_sdp(pc->p->sig, pc->which, sdp) != 0) {
+        fail(pc->p, "the %s could not be sent",
+             pc->which == LOAD_PC_PUBLISH ? "publish offer" : "subscribe answer");
+        return;
+    }
+    if (!pc->sdp_sent) {
+        pc->sdp_sent = true;
+        g_strlcpy(pc->mid, mid, sizeof(pc->mid));
+        flush_candidates(pc);
+    }
+}
+
 static void
 send_publish_offer(load_participant_t *p)
 {
@@ -79,13 +95,7 @@ send_publish_offer(load_participant_t *p)
         fail(p, "publish offer: %s", err);
         return;
     }
-    if (backend(p)->publish_offer(p->sig, sdp) != 0) {
-        fail(p, "the publish offer could not be sent");
-        return;
-    }
-    p->pub.sdp_sent = true;
-    g_strlcpy(p->pub.mid, "0", sizeof(p->pub.mid));
-    flush_candidates(&p->pub);
+    send_sdp(&p->pub, sdp, "0");
 }
 
 /* The remote side's credentials and candidates, into a transport. */
@@ -129,15 +139,7 @@ answer_subscribe(load_participant_t *p, const char *offer)
     if (!apply_remote(&p->sub, &remote)) {
         return;
     }
-    if (backend(p)->subscribe_answer(p->sig, sdp) != 0) {
-        fail(p, "the subscribe answer could not be sent");
-        return;
-    }
-    if (!p->sub.sdp_sent) {
-        p->sub.sdp_sent = true;
-        g_strlcpy(p->sub.mid, remote.mid, sizeof(p->sub.mid));
-        flush_candidates(&p->sub);
-    }
+    send_sdp(&p->sub, sdp, remote.mid);
 }
 
 /* --- transports */

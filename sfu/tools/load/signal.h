@@ -52,7 +52,7 @@ typedef struct {
     void (*publish_answer)(const char *sdp, void *data);
     /*
      * An offer for the subscribe session, the first one or a
-     * renegotiation; the engine answers through subscribe_answer.
+     * renegotiation; the engine answers through send_sdp.
      */
     void (*subscribe_offer)(const char *sdp, void *data);
     /*
@@ -90,10 +90,12 @@ typedef struct {
                            const char *room_id, const char *display,
                            const load_signal_events_t *ev, void *data);
 
-    /* After joined: the publish offer (sent once). 0, or -1 (logged). */
-    int (*publish_offer)(load_signal_t *s, const char *sdp);
-    /* The answer to the latest subscribe_offer.  0, or -1 (logged). */
-    int (*subscribe_answer)(load_signal_t *s, const char *sdp);
+    /*
+     * The engine's SDP for a session: the publish offer (after joined,
+     * sent once), or the answer to the latest subscribe_offer.  0, or -1
+     * (logged).
+     */
+    int (*send_sdp)(load_signal_t *s, load_pc_t pc, const char *sdp);
     /*
      * A local candidate for a session, or NULL for end-of-candidates.
      * mid: the mid of the session's first m-line (its BUNDLE tag).

@@ -37,6 +37,13 @@ janus_verb(const char *verb)
     return json_pack("{ss}", "janus", verb);
 }
 
+/* {"janus": "attach", "plugin": the VideoRoom}: a new handle */
+static json_t *
+janus_attach(void)
+{
+    return json_pack("{ssss}", "janus", "attach", "plugin", JANUS_PLUGIN);
+}
+
 /* {"janus": "message", "body": body, "jsep": {type, sdp}} */
 static json_t *
 janus_message(json_t *body, const char *jsep_type, const char *sdp)
@@ -48,6 +55,39 @@ janus_message(json_t *body, const char *jsep_type, const char *sdp)
         json_object_set_new(m, "jsep", json_pack("{ssss}", "type", jsep_type,
                                                  "sdp", sdp));
     return m;
+}
+
+/* Where a session's requests go: url/session */
+static char *
+session_url(const char *url, uint64_t session)
+{
+    return g_strdup_printf("%s/%" PRIu64, url, session);
+}
+
+/* Where a handle's requests go: url/session/handle */
+static char *
+handle_url(const char *url, uint64_t session, uint64_t handle)
+{
+    return g_strdup_printf("%s/%" PRIu64 "/%" PRIu64, url, session, handle);
+}
+
+static void
+ignore_reply(json_t *batch, const char *error, void *data)
+{
+    (void)batch;
+    (void)error;
+    (void)data;
+}
+
+/* Destroys a session, which detaches its handles; nobody waits for the reply. */
+static void
+destroy_session(const char *url, uint64_t session)
+{
+    char *to = session_url(url, session);
+
+    janus_http_request(to, janus_verb("destroy"), NULL, "destroy", ignore_reply,
+            NULL);
+    g_free(to);
 }
 
 /*
@@ -176,13 +216,11 @@ url_of(load_signal_t *s, janus_path_t path)
 {
     switch (path) {
     case TO_SESSION:
-        return g_strdup_printf("%s/%" PRIu64, s->url, s->session);
+        return session_url(s->url, s->session);
     case TO_PUBLISHER:
-        return g_strdup_printf("%s/%" PRIu64 "/%" PRIu64, s->url, s->session,
-                               s->publisher);
+        return handle_url(s->url, s->session, s->publisher);
     case TO_SUBSCRIBER:
-        return g_strdup_printf("%s/%" PRIu64 "/%" PRIu64, s->url, s->session,
-                               s->subscriber);
+        return handle_url(s->url, s->session, s->subscriber);
     default:
         return g_strdup(s->url);
     }
@@ -232,8 +270,7 @@ posted(json_t *batch, const char *error, void *data)
     case AFTER_SESSION:
         s->session = m.data_id;
         poll_events(s);
-        post(s, TO_SESSION, AFTER_ATTACH_PUBLISHER,
-             json_pack("{ssss}", "janus", "attach", "plugin", JANUS_PLUGIN),
+        post(s, TO_SESSION, AFTER_ATTACH_PUBLISHER, janus_attach(),
              "attach (publisher)");
         post(s, TO_PUBLISHER, AFTER_ASYNC, janus_message(
                  json_pack("{sssssIss}", "request", "join", "ptype",
@@ -291,8 +328,7 @@ subscribe_more(load_signal_t *s)
         return;
     if (s->subscriber == 0) {
         s->sub_attaching = true;
-        post(s, TO_SESSION, AFTER_ATTACH_SUBSCRIBER,
-             json_pack("{ssss}", "janus", "attach", "plugin", JANUS_PLUGIN),
+        post(s, TO_SESSION, AFTER_ATTACH_SUBSCRIBER, janus_attach(),
              "attach (subscriber)");
         return;
     }
@@ -544,7 +580,7 @@ handle_of(load_signal_t *s, load_pc_t pc)
 }
 
 static int
-send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
+janus_send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
 {
     if (!live(s) || handle_of(s, pc) == 0) {
         sfu_log_warn("sfu-load: janus: %s", pc_handle[pc].too_early);
@@ -555,18 +591,6 @@ send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
              pc_handle[pc].sdp_type, sdp),
          pc_handle[pc].sdp_request);
     return 0;
-}
-
-static int
-janus_publish_offer(load_signal_t *s, const char *sdp)
-{
-    return send_sdp(s, LOAD_PC_PUBLISH, sdp);
-}
-
-static int
-janus_subscribe_answer(load_signal_t *s, const char *sdp)
-{
-    return send_sdp(s, LOAD_PC_SUBSCRIBE, sdp);
 }
 
 static void
@@ -591,14 +615,6 @@ janus_local_candidate(load_signal_t *s, load_pc_t pc, const char *mid,
 }
 
 static void
-ignore_reply(json_t *batch, const char *error, void *data)
-{
-    (void)batch;
-    (void)error;
-    (void)data;
-}
-
-static void
 janus_close(load_signal_t *s)
 {
     s->closed = true;
@@ -607,13 +623,8 @@ janus_close(load_signal_t *s)
         g_source_remove(s->keepalive);
     s->keepalive = 0;
     /* destroying the session leaves the room and hangs up both handles */
-    if (s->session != 0) {
-        char *url = url_of(s, TO_SESSION);
-
-        janus_http_request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
-                NULL);
-        g_free(url);
-    }
+    if (s->session != 0)
+        destroy_session(s->url, s->session);
     unref(s);
 }
 
@@ -634,13 +645,8 @@ static void room_step(json_t *batch, const char *error, void *data);
 static void
 room_finish(room_job_t *job, const char *room_id, const char *error)
 {
-    if (job->session != 0) {
-        char *url = g_strdup_printf("%s/%" PRIu64, job->url, job->session);
-
-        janus_http_request(url, janus_verb("destroy"), NULL, "destroy", ignore_reply,
-                NULL);
-        g_free(url);
-    }
+    if (job->session != 0)
+        destroy_session(job->url, job->session);
     job->done(room_id, error, job->data);
     g_free(job->url);
     g_free(job->name);
@@ -669,13 +675,11 @@ room_step(json_t *batch, const char *error, void *data)
     }
     if (job->session == 0) {
         job->session = m.data_id;
-        url = g_strdup_printf("%s/%" PRIu64, job->url, job->session);
-        janus_http_request(url, json_pack("{ssss}", "janus", "attach", "plugin",
-                               JANUS_PLUGIN), NULL, "attach", room_step, job);
+        url = session_url(job->url, job->session);
+        janus_http_request(url, janus_attach(), NULL, "attach", room_step, job);
     } else if (job->handle == 0) {
         job->handle = m.data_id;
-        url = g_strdup_printf("%s/%" PRIu64 "/%" PRIu64, job->url,
-                              job->session, job->handle);
+        url = handle_url(job->url, job->session, job->handle);
         /*
          * Every participant publishes; Opus and VP8 as sfu-load sends;
          * nothing on disk; the bitrate cap high enough not to throttle
@@ -724,8 +728,7 @@ const load_signal_backend_t load_signal_janus = {
     .name = "janus",
     .create_room = janus_create_room,
     .open = janus_open,
-    .publish_offer = janus_publish_offer,
-    .subscribe_answer = janus_subscribe_answer,
+    .send_sdp = janus_send_sdp,
     .local_candidate = janus_local_candidate,
     .close = janus_close,
 };

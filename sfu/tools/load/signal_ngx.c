@@ -30,6 +30,23 @@ struct load_signal {
     char                       *token;
 };
 
+/*
+ * Why a REST request failed, for the report: libsoup's error when no
+ * usable reply came, else the field of the reply's "error" object the
+ * caller names ("" when there is none).
+ */
+static const char *
+rest_failure(const char *error, json_t *body, const char *field)
+{
+    const char *text;
+
+    if (error != NULL) {
+        return error;
+    }
+    text = json_string_value(json_object_get(json_object_get(body, "error"), field));
+    return text != NULL ? text : "";
+}
+
 /* --- rooms */
 
 typedef struct {
@@ -47,12 +64,8 @@ room_created(unsigned status, json_t *body, const char *error, void *data)
     if (status == 201 && id != NULL) {
         r->done(id, NULL, r->data);
     } else {
-        json_t *e = json_object_get(body, "error");
-
-        snprintf(why, sizeof(why), "room creation: HTTP %u %s",
-                 status, error != NULL ? error
-                 : json_string_value(json_object_get(e, "message")) != NULL
-                 ? json_string_value(json_object_get(e, "message")) : "");
+        snprintf(why, sizeof(why), "room creation: HTTP %u %s", status,
+                 rest_failure(error, body, "message"));
         r->done(NULL, why, r->data);
     }
     g_free(r);
@@ -215,12 +228,8 @@ rest_joined(unsigned status, json_t *body, const char *error, void *data)
         return;
     }
     if (status != 200 || token == NULL || url == NULL) {
-        json_t *e = json_object_get(body, "error");
-
         snprintf(why, sizeof(why), "join: HTTP %u %s", status,
-                 error != NULL ? error
-                 : json_string_value(json_object_get(e, "code")) != NULL
-                 ? json_string_value(json_object_get(e, "code")) : "");
+                 rest_failure(error, body, "code"));
         fail(s, why);
         release(s);
         return;
@@ -280,26 +289,16 @@ ngx_open(const load_signal_target_t *target, const char *room_id,
 }
 
 static int
-ngx_send_sdp(load_signal_t *s, const char *type, const char *sdp)
+ngx_send_sdp(load_signal_t *s, load_pc_t pc, const char *sdp)
 {
+    const char *type = pc == LOAD_PC_PUBLISH ? "offer" : "answer";
+
     if (s->ws == NULL || !s->joined || s->ended) {
         sfu_log_warn("sfu-load: %s before the participant is joined", type);
         return -1;
     }
     send_json(s, json_pack("{s:s, s:s}", "type", type, "sdp", sdp));
     return 0;
-}
-
-static int
-ngx_publish_offer(load_signal_t *s, const char *sdp)
-{
-    return ngx_send_sdp(s, "offer", sdp);
-}
-
-static int
-ngx_subscribe_answer(load_signal_t *s, const char *sdp)
-{
-    return ngx_send_sdp(s, "answer", sdp);
 }
 
 static void
@@ -348,8 +347,7 @@ const load_signal_backend_t load_signal_ngx = {
     .name = "ngx-sfu",
     .create_room = ngx_create_room,
     .open = ngx_open,
-    .publish_offer = ngx_publish_offer,
-    .subscribe_answer = ngx_subscribe_answer,
+    .send_sdp = ngx_send_sdp,
     .local_candidate = ngx_local_candidate,
     .close = ngx_close,
 };

@@ -94,7 +94,7 @@ on_joined(void *data)
 
     printf("%s joined\n", w->name);
     w->joined = true;
-    if (be->publish_offer(w->sig, offer) < 0)
+    if (be->send_sdp(w->sig, LOAD_PC_PUBLISH, offer) < 0)
         g_main_loop_quit(loop);
 }
 
