@@ -20,9 +20,6 @@ const ngx_http_sfu_port_counter_t
     { "udp_kernel_drops", "sfu_worker_ice_udp_kernel_drops_total",
       "UDP datagrams the kernel dropped before the SFU worker read them: "
       "receive queue full, bad checksum, or outside the peer networks." },
-    { "udp_send_errors", "sfu_worker_ice_udp_send_errors_total",
-      "UDP datagrams the kernel refused to send from the shared port "
-      "(dropped): send buffer full, or refused by a filter." },
     { "stun_requests", "sfu_worker_ice_stun_requests_total",
       "STUN binding requests on the shared port (UDP and ICE-TCP)." },
     { "stun_responses", "sfu_worker_ice_stun_responses_total",

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 
-#define NGX_HTTP_SFU_PORT_COUNTERS  16
+#define NGX_HTTP_SFU_PORT_COUNTERS  15
 
 
 typedef struct {

@@ -20,7 +20,6 @@
 
 #include "ice_mux_tcp.h"
 #include "log.h"
-#include "udp_batch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,10 +57,6 @@ struct sfu_ice_mux {
     sfu_ice_mux_client_t    firing;
 
     sfu_ice_mux_stats_t     stats;
-
-    /* while dispatching: UDP sends queue here, sent after each datagram */
-    bool                    corked;
-    sfu_udp_batch_t         out;
 
     struct mmsghdr          msgs[RECV_BATCH];
     struct iovec            iov[RECV_BATCH];
@@ -354,8 +349,6 @@ read_socket(sfu_ice_mux_t *mux, unsigned sock)
         }
         for (int i = 0; i < n; i++) {
             route(mux, sock, (unsigned) i);
-            /* what handling it sent (a packet's fan-out) leaves now */
-            sfu_udp_batch_flush(&mux->out);
         }
         if (n < RECV_BATCH) {
             return;
@@ -371,7 +364,6 @@ mux_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 
     (void) callback;
     (void) data;
-    mux->corked = true;
     for (unsigned s = 0; s < mux->n_socks; s++) {
         if (g_source_query_unix_fd(source, mux->tag[s]) & G_IO_IN) {
             read_socket(mux, s);
@@ -380,8 +372,6 @@ mux_dispatch(GSource *source, GSourceFunc callback, gpointer data)
     if (ready >= 0 && ready <= g_get_monotonic_time()) {
         run_timers(mux);
     }
-    sfu_udp_batch_flush(&mux->out);
-    mux->corked = false;
     return G_SOURCE_CONTINUE;
 }
 
@@ -527,7 +517,6 @@ sfu_ice_mux_open(const sfu_transport_config_t *cfg)
     mux->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
     list_init(&mux->clients);
     list_init(&mux->firing);
-    sfu_udp_batch_init(&mux->out);
     if (cfg->tcp) {
         mux->tcp = sfu_ice_mux_tcp_new(mux);
     }
@@ -672,15 +661,6 @@ sfu_ice_mux_send(sfu_ice_mux_t *mux, const sfu_ice_mux_path_t *to,
     if (to->tcp != 0) {
         return sfu_ice_mux_tcp_send(mux->tcp, to, buf, len);
     }
-    if (mux->corked) {
-        if (sfu_udp_batch_add(&mux->out, mux->fd[to->sock], &to->addr.sa,
-                              to->len, buf, len) == 0)
-        {
-            return 0;
-        }
-        /* too long to queue: after what is queued, in order */
-        sfu_udp_batch_flush(&mux->out);
-    }
     do {
         n = sendto(mux->fd[to->sock], buf, len, 0, &to->addr.sa, to->len);
     } while (n < 0 && errno == EINTR);
@@ -717,7 +697,6 @@ void
 sfu_ice_mux_stats(const sfu_ice_mux_t *mux, sfu_ice_mux_stats_t *out)
 {
     *out = mux->stats;
-    out->send_errors = mux->out.send_errors;
     for (unsigned s = 0; s < mux->n_socks; s++) {
         out->kernel_drops += socket_drops(mux->fd[s]);
     }
@@ -736,7 +715,6 @@ const sfu_ice_mux_stat_field_t sfu_ice_mux_stat_fields[SFU_ICE_MUX_STAT_FIELDS] 
     { "udp_datagrams", offsetof(sfu_ice_mux_stats_t, datagrams) },
     { "udp_unknown_source", offsetof(sfu_ice_mux_stats_t, unknown_source) },
     { "udp_kernel_drops", offsetof(sfu_ice_mux_stats_t, kernel_drops) },
-    { "udp_send_errors", offsetof(sfu_ice_mux_stats_t, send_errors) },
     { "stun_requests", offsetof(sfu_ice_mux_stats_t, stun_requests) },
     { "stun_responses", offsetof(sfu_ice_mux_stats_t, stun_responses) },
     { "stun_malformed", offsetof(sfu_ice_mux_stats_t, stun_bad) },

@@ -75,8 +75,6 @@ typedef struct {
     uint64_t unknown_source;     /* not STUN, from no registered path */
     uint64_t kernel_drops;       /* the sockets' drop counts (read by
                                     sfu_ice_mux_stats, not counted here) */
-    uint64_t send_errors;        /* datagrams sendmmsg refused (dropped;
-                                    sfu_ice_mux_stats reads them too) */
     uint64_t stun_bad;           /* malformed, bad fingerprint */
     uint64_t stun_unknown_ufrag; /* no USERNAME/integrity, unknown ufrag */
     uint64_t stun_bad_credentials; /* the ufrag's client refused it (401) */
@@ -91,7 +89,7 @@ typedef struct {
 } sfu_ice_mux_stats_t;
 
 /* The counters by name and place in sfu_ice_mux_stats_t (all uint64_t). */
-#define SFU_ICE_MUX_STAT_FIELDS 16
+#define SFU_ICE_MUX_STAT_FIELDS 15
 typedef struct {
     const char *name;                /* as pong's "shared_port" has it */
     size_t      offset;

@@ -18,7 +18,6 @@ use SFUTest::HTTP;
 use SFUTest::Worker;
 
 my @counters = qw(udp_datagrams udp_unknown_source udp_kernel_drops
-                  udp_send_errors
                   stun_requests stun_responses stun_malformed
                   stun_unknown_ufrag stun_bad_credentials stun_unrouted
                   tcp_accepted tcp_refused tcp_auth_timeouts tcp_over_limit
