@@ -8,10 +8,20 @@
 #include "heap.h"
 #include "log.h"
 
+/*
+ * Each participant's timed work (bitrate and layer choices, sender
+ * reports when due) comes round every ROOM_TICK_MS.  The timer fires
+ * ROOM_TICK_SLICES times in that period and does one slice of the
+ * participants each time: in a room of hundreds, one pass over everyone
+ * would hold up the media arriving meanwhile for a millisecond or more.
+ */
 #define ROOM_TICK_MS 200
+#define ROOM_TICK_SLICES 10
 
 static GHashTable *rooms;               /* id -> sfu_room_t * */
 static guint tick_source;
+static unsigned tick_slice;             /* the slice the timer does next */
+static unsigned next_slice;             /* the next joiner's */
 
 static gboolean
 rooms_tick(gpointer data)
@@ -29,10 +39,13 @@ rooms_tick(gpointer data)
         for (i = 0; i < r->participants->len; i++) {
             sfu_participant_t *p = g_ptr_array_index(r->participants, i);
 
-            sfu_publisher_tick(p, now);
-            sfu_subscriber_tick(p, now);
+            if (p->tick_slice == tick_slice) {
+                sfu_publisher_tick(p, now);
+                sfu_subscriber_tick(p, now);
+            }
         }
     }
+    tick_slice = (tick_slice + 1) % ROOM_TICK_SLICES;
     return G_SOURCE_CONTINUE;
 }
 
@@ -77,7 +90,7 @@ room_create(const char *id)
     r->participants = g_ptr_array_new();
     g_hash_table_insert(rooms, r->id, r);
     if (tick_source == 0) {
-        tick_source = g_timeout_add(ROOM_TICK_MS, rooms_tick, NULL);
+        tick_source = g_timeout_add(ROOM_TICK_MS / ROOM_TICK_SLICES, rooms_tick, NULL);
     }
     sfu_log_info("room %s: created, %u rooms", id, g_hash_table_size(rooms));
     return r;
@@ -126,6 +139,7 @@ sfu_room_join(const char *room, const char *participant, const char *role, const
     p->name = g_strdup(name);
     g_strlcpy(p->quality, "auto", sizeof(p->quality));
     p->joined_at_ms = g_get_real_time() / 1000;
+    p->tick_slice = next_slice++ % ROOM_TICK_SLICES;
     p->room = r;
     p->conn = conn;
     sfu_publisher_init(&p->pub);

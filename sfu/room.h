@@ -35,6 +35,7 @@ struct sfu_participant {
     char quality[8];                    /* the last update-quality */
     int64_t joined_at_ms;               /* its join, ms since the Unix epoch (worker's clock) */
     unsigned video_decodable;           /* video codecs its offers showed; 0 before any */
+    unsigned tick_slice;                /* which of the room timer's slices does its timed work */
     struct sfu_publisher pub;
     struct sfu_subscriber sub;
 };

@@ -13,6 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -88,6 +91,10 @@ send_json(json_t *msg)
             off += (size_t)n;
         } else if (errno == EAGAIN) {
             pump();
+        } else if (errno != EINTR) {
+            /* the worker's end is gone: stop instead of spinning */
+            printf("Bail out! writing to the worker: %s\n", strerror(errno));
+            exit(1);
         }
     }
     free(frame);

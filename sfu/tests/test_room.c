@@ -558,6 +558,38 @@ test_admin(void)
     ok(sfu_room_find("r3") == NULL, "the module connection closes: frank leaves, r3 goes");
 }
 
+/* The room timer's work is spread: ten who join one after another fall in ten different slices. */
+static void
+test_tick_slices(void)
+{
+    bool seen[10] = { false };
+    unsigned distinct = 0;
+    sfu_room_t *r;
+    char id[16];
+    guint i;
+
+    for (i = 0; i < 10; i++) {
+        g_snprintf(id, sizeof(id), "s%u", i);
+        send_json(json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "client", "room", "slices", "participant", id,
+                            "role", "participant", "msg", json_pack("{s:s}", "type", "join")));
+    }
+    r = sfu_room_find("slices");
+    ok(r != NULL && r->participants->len == 10, "ten join a room");
+    for (i = 0; r != NULL && i < r->participants->len; i++) {
+        sfu_participant_t *p = g_ptr_array_index(r->participants, i);
+
+        if (p->tick_slice < 10 && !seen[p->tick_slice]) {
+            seen[p->tick_slice] = true;
+            distinct++;
+        }
+    }
+    is_int(distinct, 10, "... each in a slice of its own of the room timer");
+    if (r != NULL) {
+        sfu_room_close(r);
+    }
+    drain();
+}
+
 int
 main(void)
 {
@@ -571,6 +603,7 @@ main(void)
     test_bad_input();
     test_room_messages();
     test_offer_candidates();
+    test_tick_slices();
     test_admin();
     sfu_rooms_shutdown();
     return tap_done();
