@@ -8,6 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Every buffer fixture() handed out, newest first: chained from a static,
+   they stay reachable until exit, so LeakSanitizer does not count them lost. */
+struct fixture_text {
+    struct fixture_text *next;
+    char text[];
+};
+
+__attribute__((unused))
+static struct fixture_text *fixture_texts;
+
 /* The whole file, NUL-terminated, in a buffer that lives until exit; exits on failure. */
 __attribute__((unused))
 static const char *
@@ -15,7 +25,7 @@ fixture(const char *name, size_t *len)
 {
     char path[512];
     FILE *f;
-    char *buf;
+    struct fixture_text *buf;
     long size;
 
     snprintf(path, sizeof(path), "%s/%s", SFU_TEST_FIXTURES, name);
@@ -24,17 +34,19 @@ fixture(const char *name, size_t *len)
         printf("Bail out! cannot read %s\n", path);
         exit(255);
     }
-    buf = malloc((size_t)size + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    buf = malloc(sizeof(*buf) + (size_t)size + 1);
+    if (buf == NULL || fread(buf->text, 1, (size_t)size, f) != (size_t)size) {
         printf("Bail out! cannot read %s\n", path);
         exit(255);
     }
     fclose(f);
-    buf[size] = '\0';
+    buf->text[size] = '\0';
+    buf->next = fixture_texts;
+    fixture_texts = buf;
     if (len != NULL) {
         *len = (size_t)size;
     }
-    return buf;
+    return buf->text;
 }
 
 #endif

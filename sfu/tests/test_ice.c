@@ -235,7 +235,7 @@ test_peer_networks(void)
     ok(run_until(both_gathered, e, 10), "both gather");
     is_int(sfu_ice_add_remote_candidate(e[1].ice, e[0].candidates[0]), -1,
            "a candidate outside the networks is refused");
-    failed = run_until(is_failed, &e[0], 60);
+    failed = run_until(is_failed, &e[0], 90);
     ok(failed && e[1].state != SFU_ICE_CONNECTED,
        "checks from outside are dropped: the peer fails (%.1f s)",
        (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);

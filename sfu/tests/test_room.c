@@ -463,7 +463,7 @@ stats_of(json_t *list, const char *track_id)
 static void
 test_admin(void)
 {
-    json_t *m, *list, *alice, *camera;
+    json_t *m, *list, *alice, *camera, *erin;
 
     m = request(json_pack("{s:s, s:i, s:s}", "type", "participants", "id", 1, "room", "r1"));
     list = json_object_get(m, "participants");
@@ -546,8 +546,10 @@ test_admin(void)
     ok(m != NULL && json_integer_value(json_object_get(m, "id")) == 5, "close-room is answered");
     json_decref(m);
     m = take("dave", "room-closed");
-    ok(m != NULL && take("erin", "room-closed") != NULL, "everyone hears the room closed");
+    erin = take("erin", "room-closed");
+    ok(m != NULL && erin != NULL, "everyone hears the room closed");
     json_decref(m);
+    json_decref(erin);
     ok(inbox->len == 0 && sfu_room_find("r2") == NULL, "nothing else is said, and the room is gone");
 
     send_json(json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "client", "room", "r3", "participant", "frank",

@@ -243,7 +243,6 @@ static int
 check(load_options_t *o, bool publishers_given)
 {
     char err[256], host[64];
-    char local[64];
 
     if (o->target.url == NULL) {
         return usage_error("%s%s: the SFU's URL is required", "--url", "");
@@ -252,12 +251,13 @@ check(load_options_t *o, bool publishers_given)
         return usage_error("--url: %s%s", err, "");
     }
     if (o->local_address == NULL) {
-        if (load_guard_local_address(host, local, sizeof(local), err,
+        if (load_guard_local_address(host, o->derived_address,
+                                     sizeof(o->derived_address), err,
                                      sizeof(err)) != 0)
         {
             return usage_error("--url: %s%s", err, "");
         }
-        o->local_address = strdup(local);
+        o->local_address = o->derived_address;
     } else if (!sfu_peer_networks_allow(load_guard_networks(), o->local_address)) {
         return usage_error("--local-address: %s is not on loopback or in "
                            "--allow-netns%s", o->local_address, "");

@@ -34,7 +34,9 @@ typedef struct {
     int          sfu_pids[LOAD_MAX_SFU_PIDS];
     size_t       n_sfu_pids;
     const char  *json_path;
-    const char  *local_address;      /* ICE gathers here */
+    const char  *local_address;      /* ICE gathers here: --local-address,
+                                        or derived_address */
+    char         derived_address[64]; /* the one toward --url's host */
     bool         per_stream;         /* report every stream */
     bool         quiet;
     int          log_level;
