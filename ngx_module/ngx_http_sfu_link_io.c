@@ -14,6 +14,8 @@ static ngx_int_t ngx_http_sfu_link_process(ngx_http_sfu_link_t *link);
 static size_t ngx_http_sfu_link_frame_size(u_char *p);
 static ngx_int_t ngx_http_sfu_link_grow(ngx_http_sfu_link_t *link,
     size_t size);
+static void ngx_http_sfu_link_io_failed(ngx_http_sfu_link_t *link,
+    ngx_err_t err, const char *what);
 
 
 void
@@ -39,7 +41,8 @@ ngx_http_sfu_link_read_handler(ngx_event_t *rev)
         }
 
         if (n == NGX_ERROR) {
-            ngx_http_sfu_link_down(link, 0, "read failed");
+            ngx_http_sfu_link_io_failed(link, ngx_socket_errno,
+                                        "read failed");
             return;
         }
 
@@ -165,7 +168,7 @@ ngx_http_sfu_link_write_handler(ngx_event_t *wev)
     }
 
     if (ngx_http_sfu_sendq_flush(&link->out, c) == NGX_ERROR) {
-        ngx_http_sfu_link_down(link, 0, "write failed");
+        ngx_http_sfu_link_io_failed(link, ngx_socket_errno, "write failed");
         return;
     }
 
@@ -225,6 +228,25 @@ ngx_http_sfu_link_queue(ngx_http_sfu_link_t *link, json_t *msg)
     ngx_post_event(link->connection->write, &ngx_posted_events);
 
     return NGX_OK;
+}
+
+
+/*
+ * A worker that exits with bytes of ours unread resets its end of the
+ * Unix socket: the read gets ECONNRESET instead of end of file, a write
+ * EPIPE.  Either is the worker closing the connection, and is said so.
+ */
+
+static void
+ngx_http_sfu_link_io_failed(ngx_http_sfu_link_t *link, ngx_err_t err,
+    const char *what)
+{
+    if (err == NGX_ECONNRESET || err == NGX_EPIPE) {
+        ngx_http_sfu_link_down(link, 0, "the worker closed the connection");
+        return;
+    }
+
+    ngx_http_sfu_link_down(link, err, what);
 }
 
 

@@ -215,9 +215,18 @@ kill 'CONT', $w2;
 ok(wait_for(sub { count($errlog, $again2) == 4 }, 8),
    'and up again when it answers again');
 
+# --- a worker killed with our pings unread resets its end of the socket
+# (ECONNRESET, not end of file): still the worker closing the connection
+
+kill 'STOP', $w2;
+sleep 1;
+my $closed2 = qr/\[error\] \d+#\d+: sfu worker "\Q$sock2\E" is down: the worker closed the connection/;
+stop($w2, 'KILL');
+ok(wait_for(sub { count($errlog, $closed2) == 2 }),
+   'a worker killed with pings unread is reported closed by both processes');
+
 # --- a misbehaving worker
 
-stop($w2);
 my $fake = start_fake_worker($sock2, pack('N', 0xFFFFFFFF));
 # the link is already down (reported once): a new cause gets an info line
 ok(wait_for(sub { count($errlog, qr/\[info\] \d+#\d+: sfu worker "\Q$sock2\E" is still down: protocol error: a frame of 4294967295 bytes/) == 2 }, 8),

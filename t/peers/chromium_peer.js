@@ -123,6 +123,23 @@ window.peer = (() => {
     });`;
     let audio = null;           // the AudioContext, once its meter is loaded
 
+    // The tone in Hz of audible frames given as [zero crossings, samples],
+    // as sfu_peer.py's tone_of: crossings pooled over the frames within 15 %
+    // of the median frame, so that frames the decoder concealed after a late
+    // or lost packet (noisy, crossing zero far more often) on a loaded
+    // machine do not pull the estimate off the tone.
+    const TONE_FRAMES = 500;
+    function toneOf(frames, rate) {
+        const hz = frames.map(([c, n]) => c / 2 / (n / rate));
+        const sorted = [...hz].sort((a, b) => a - b);
+        const mid = sorted.length % 2 ? sorted[sorted.length >> 1]
+            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        let kept = frames.filter((f, i) => Math.abs(hz[i] - mid) <= 0.15 * mid);
+        if (!kept.length) kept = frames;
+        return kept.reduce((s, [c]) => s + c, 0) / 2
+            / (kept.reduce((s, [, n]) => s + n, 0) / rate);
+    }
+
     async function audioContext() {
         audio ??= (async () => {
             const ctx = new AudioContext();
@@ -144,9 +161,9 @@ window.peer = (() => {
             counts.frames++;
             if (data.rms < AUDIBLE_RMS) return;
             counts.audible++;
-            counts.zc += data.zc;
-            counts.samples += data.n;
-            counts.tone_hz = Math.round(counts.zc / 2 / (counts.samples / ctx.sampleRate));
+            counts.tone.push([data.zc, data.n]);
+            counts.tone.splice(0, counts.tone.length - TONE_FRAMES);
+            counts.tone_hz = Math.round(toneOf(counts.tone, ctx.sampleRate));
         };
         source.connect(meter);
         return () => { source.disconnect(); meter.disconnect(); };
@@ -246,7 +263,7 @@ window.peer = (() => {
                 document.body.append(el);
                 el.play().catch(() => {});
                 const m = { session: session().session, from: participant.id, kind, source, mid,
-                            counts: { frames: 0, tags: {}, audible: 0, zc: 0, samples: 0, tone_hz: null },
+                            counts: { frames: 0, tags: {}, audible: 0, tone: [], tone_hz: null },
                             stop: null };
                 media.push(m);
                 emit('track', { kind, mid, owner: participant.id });
