@@ -37,7 +37,9 @@ for my $p (@p) {
     is($end && $end->{reason}, 'ws-closed', '... then its WebSocket is closed')
         or diag explain $end;
     is($end && $end->{code}, 1011, '... with 1011');
-    cmp_ok($seen{ $p->name }, '<=', 1, sprintf('... within 1 s of the kill (%.2f s)',
+    # at once, not after sfu_worker_ping_timeout (30 s); the slack is for
+    # a loaded machine's peers reporting late
+    cmp_ok($seen{ $p->name }, '<=', 5, sprintf('... within 5 s of the kill (%.2f s)',
                                                $seen{ $p->name }));
 }
 

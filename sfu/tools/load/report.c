@@ -172,7 +172,7 @@ ramp_json(const load_run_t *run)
         const load_step_t *s = &run->steps[i];
 
         json_array_append_new(steps, json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:o, s:o, s:o, s:f}",
+            "{s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:I, s:o, s:o, s:o, s:f}",
             "rooms", (json_int_t) s->rooms,
             "participants", (json_int_t) s->participants,
             "joined", (json_int_t) s->joined,
@@ -181,6 +181,7 @@ ramp_json(const load_run_t *run)
             "loss_pct", loss_pct(s),
             "latency_ms", percentiles(&s->latency_us),
             "cpu_s", s->cpu_s,
+            "packets_out", (json_int_t) s->packets_out,
             "packets_in", (json_int_t) s->packets_in,
             "send_lateness_ms", lateness(&s->send_late_us),
             "recv_lateness_ms", lateness(&s->recv_late_us),

@@ -377,7 +377,8 @@ sub create_room {
     my $r = $self->api(POST => '/api/v1/rooms',
                        json => { name => 'e2e', max_participants => 16, %fields });
     $r->{status} == 201 && $r->{json}{id}
-        or die "SFUTest::Stack: room creation failed: $r->{status} $r->{body}\n";
+        or die "SFUTest::Stack: room creation failed: $r->{status} $r->{body}\n"
+               . "--- nginx error.log\n" . $self->error_log;
     return $r->{json}{id};
 }
 

@@ -1,16 +1,20 @@
 package SFUTurn::Client;
 
-# A small TURN client (RFC 5389 / RFC 5766 / RFC 6156) over UDP, for tests
-# that need control turnutils_uclient does not give: when each request is
-# sent, with which credential, and what exactly the server answered.
+# A small TURN client (RFC 5389 / RFC 5766 / RFC 6156, RFC 6062's framing
+# over TCP and TLS), for tests that need control turnutils_uclient does
+# not give: when each request is sent, with which credential, what exactly
+# the server answered, and what exactly came back through a channel.
 #
 #   my $c = SFUTurn::Client->new(server => '127.0.0.1', port => 3478,
+#                                transport => 'udp',   # or 'tcp', 'tls'
 #                                username => $u, password => $p);
 #   my $r = $c->allocate(lifetime => 600, family => 'ipv6');
 #   $r->{ok}, $r->{code}, $r->{reason}, $r->{lifetime}, $r->{relayed}
 #   $c->refresh(lifetime => 600);  $c->refresh(lifetime => 0);
 #   $c->create_permission('::ffff:127.0.0.1');
 #   $c->channel_bind(0x4000, '127.0.0.2', 3480);
+#   $c->send_channel(0x4000, $bytes);
+#   my ($channel, $bytes) = $c->recv_channel($secs);   # () on timeout
 #
 # Every request is signed the long-term way: MESSAGE-INTEGRITY is
 # HMAC-SHA1 keyed with MD5(username:realm:password), with the REALM and
@@ -20,6 +24,12 @@ package SFUTurn::Client;
 # Each result is a hash: ok (1 for a success response), code and reason (of
 # an error response), lifetime (LIFETIME), relayed ("ip port" of
 # XOR-RELAYED-ADDRESS).
+#
+# Over TCP and TLS the messages are a stream: each is framed by its own
+# length (a STUN header's, or ChannelData's, padded to 4 bytes), however
+# the server's writes or TLS records happen to split or join them
+# (turnutils_uclient takes each TLS read for one message, and loses the
+# second of two echoes that arrive in one record).
 
 use strict;
 use warnings;
@@ -27,6 +37,7 @@ use Digest::MD5 qw(md5);
 use Digest::SHA qw(hmac_sha1);
 use IO::Select;
 use IO::Socket::INET;
+use IO::Socket::SSL;
 use Socket qw(AF_INET AF_INET6 inet_pton inet_ntop);
 
 use constant {
@@ -52,12 +63,21 @@ use constant {
 
 sub new {
     my ($class, %o) = @_;
-    my $sock = IO::Socket::INET->new(
-        Proto => 'udp', LocalAddr => '127.0.0.1',
-        PeerAddr => $o{server} // '127.0.0.1', PeerPort => $o{port},
-    ) or die "SFUTurn::Client: socket: $!";
+    my $transport = $o{transport} // 'udp';
+    my %peer = (PeerAddr => $o{server} // '127.0.0.1', PeerPort => $o{port});
+    my $sock = $transport eq 'udp'
+        ? IO::Socket::INET->new(Proto => 'udp', LocalAddr => '127.0.0.1', %peer)
+        : $transport eq 'tcp'
+        ? IO::Socket::INET->new(Proto => 'tcp', Timeout => 5, %peer)
+        : $transport eq 'tls'
+        ? IO::Socket::SSL->new(%peer, Timeout => 5,
+                               SSL_verify_mode => IO::Socket::SSL::SSL_VERIFY_NONE())
+        : die "SFUTurn::Client: unknown transport $transport\n";
+    die "SFUTurn::Client: $transport connect: " . ($IO::Socket::SSL::SSL_ERROR || $!) . "\n"
+        unless $sock;
     return bless {
-        sock => $sock, username => $o{username}, password => $o{password},
+        sock => $sock, stream => $transport ne 'udp', in => '',
+        username => $o{username}, password => $o{password},
         timeout => $o{timeout} // 2, realm => undef, nonce => undef,
     }, $class;
 }
@@ -110,19 +130,86 @@ sub _transact {
     my ($self, $method, @attrs) = @_;
     my $tid = join '', map { chr int rand 256 } 1 .. 12;
     my $msg = $self->_encode($method, $tid, @attrs);
-    my $sel = IO::Select->new($self->{sock});
-    for my $attempt (1 .. 3) {
-        $self->{sock}->send($msg) or die "SFUTurn::Client: send: $!";
-        my $deadline = time + $self->{timeout};
-        while ((my $left = $deadline - time) > 0) {
-            last unless $sel->can_read($left);
-            my $buf;
-            $self->{sock}->recv($buf, 65535);
+    # a reliable transport is not retransmitted on (RFC 5389 7.2.2)
+    for my $attempt (1 .. ($self->{stream} ? 1 : 3)) {
+        $self->_send($msg);
+        my $deadline = time + $self->{timeout} * ($self->{stream} ? 3 : 1);
+        while (defined(my $buf = $self->_recv($deadline))) {
             next unless length($buf) >= 20 && substr($buf, 8, 12) eq $tid;
             return _decode($buf, $tid);
         }
     }
     die sprintf "SFUTurn::Client: no answer to method 0x%03x\n", $method;
+}
+
+# ChannelData (RFC 5766 11.4): padded to 4 bytes over a stream only
+sub send_channel {
+    my ($self, $channel, $data) = @_;
+    my $pad = $self->{stream} ? (4 - length($data) % 4) % 4 : 0;
+    $self->_send(pack('n n', $channel, length $data) . $data . ("\0" x $pad));
+}
+
+sub recv_channel {
+    my ($self, $secs) = @_;
+    my $deadline = time + $secs;
+    while (defined(my $buf = $self->_recv($deadline))) {
+        next unless (ord($buf) >> 6) == 1;
+        my ($channel, $len) = unpack('n n', $buf);
+        return ($channel, substr($buf, 4, $len));
+    }
+    return ();
+}
+
+sub _send {
+    my ($self, $bytes) = @_;
+    if ($self->{stream}) {
+        while (length $bytes) {
+            my $n = syswrite($self->{sock}, $bytes);
+            die "SFUTurn::Client: write: $!\n" unless defined $n && $n > 0;
+            substr($bytes, 0, $n, '');
+        }
+    } else {
+        $self->{sock}->send($bytes) or die "SFUTurn::Client: send: $!\n";
+    }
+}
+
+# The next message (a datagram, or one framed off the stream) received by
+# $deadline; undef when none came.
+sub _recv {
+    my ($self, $deadline) = @_;
+    my $sel = IO::Select->new($self->{sock});
+    while (1) {
+        if ($self->{stream}) {
+            my $n = _frame_length($self->{in});
+            return substr($self->{in}, 0, $n, '') if $n && length($self->{in}) >= $n;
+        }
+        # bytes TLS has decrypted already are not seen by select()
+        my $pending = $self->{sock}->can('pending') && $self->{sock}->pending;
+        unless ($pending) {
+            my $left = $deadline - time;
+            return undef unless $left > 0 && $sel->can_read($left);
+        }
+        my $buf;
+        if ($self->{stream}) {
+            my $n = sysread($self->{sock}, $buf, 65536);
+            next if !defined $n && $self->{sock}->isa('IO::Socket::SSL')
+                 && $IO::Socket::SSL::SSL_ERROR == IO::Socket::SSL::SSL_WANT_READ();
+            die "SFUTurn::Client: the server closed the connection\n" unless $n;
+            $self->{in} .= $buf;
+        } else {
+            $self->{sock}->recv($buf, 65535);
+            return $buf;
+        }
+    }
+}
+
+# The length of the message at the start of a stream: a STUN message's
+# header and attributes, or ChannelData's header, data and padding.
+sub _frame_length {
+    my ($in) = @_;
+    return 0 if length($in) < 4;
+    my ($first, $len) = unpack('n n', $in);
+    return ($first >> 14) == 1 ? 4 + $len + (4 - $len % 4) % 4 : 20 + $len;
 }
 
 sub _attr {
