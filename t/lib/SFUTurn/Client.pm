@@ -8,6 +8,7 @@ package SFUTurn::Client;
 #   my $c = SFUTurn::Client->new(server => '127.0.0.1', port => 3478,
 #                                transport => 'udp',   # or 'tcp', 'tls'
 #                                username => $u, password => $p);
+#   $c->binding->{ok}                  # STUN Binding, unsigned
 #   my $r = $c->allocate(lifetime => 600, family => 'ipv6');
 #   $r->{ok}, $r->{code}, $r->{reason}, $r->{lifetime}, $r->{relayed}
 #   $c->refresh(lifetime => 600);  $c->refresh(lifetime => 0);
@@ -39,10 +40,12 @@ use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use Socket qw(AF_INET AF_INET6 inet_pton inet_ntop);
+use Time::HiRes qw(time);
 
 use constant {
     MAGIC => 0x2112A442,
 
+    BINDING           => 0x001,
     ALLOCATE          => 0x003,
     REFRESH           => 0x004,
     CREATE_PERMISSION => 0x008,
@@ -80,6 +83,11 @@ sub new {
         username => $o{username}, password => $o{password},
         timeout => $o{timeout} // 2, realm => undef, nonce => undef,
     }, $class;
+}
+
+sub binding {
+    my ($self) = @_;
+    return $self->_transact(BINDING);
 }
 
 sub allocate {
